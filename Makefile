@@ -1,0 +1,36 @@
+# Marsad: the two commands a new machine needs are `make run` and `make test`.
+CORPUS ?= ../shared/corpus
+INDEX ?= data/index
+HOST ?= 127.0.0.1
+PORT ?= 5000
+VENV := .venv/bin
+
+.PHONY: setup run index serve test test-fast bench clean
+
+setup:
+	bash scripts/setup.sh
+
+# Build the index from the corpus, then serve the web UI.
+run: setup
+	$(VENV)/marsad index build $(CORPUS) --index $(INDEX)
+	$(VENV)/marsad serve --index $(INDEX) --host $(HOST) --port $(PORT)
+
+index: setup
+	$(VENV)/marsad index build $(CORPUS) --index $(INDEX)
+
+serve: setup
+	$(VENV)/marsad serve --index $(INDEX) --host $(HOST) --port $(PORT)
+
+# The whole test suite (browser tests included: installs Debian's chromium).
+test: setup
+	bash scripts/install-browser.sh
+	$(VENV)/python -m pytest -n 2 -q
+
+test-fast: setup
+	$(VENV)/python -m pytest -n 2 -q -m "not browser and not slow"
+
+bench: setup
+	$(VENV)/python bench/run_all.py
+
+clean:
+	rm -rf .venv data build *.egg-info .pytest_cache

@@ -1,0 +1,89 @@
+"""The record that travels from a corpus file to the index.
+
+A reader (``index.sources``) fills the raw fields; the extractors
+(``index.extract``) fill the facets and their evidence; the builder
+(``index.build``) writes it. Plain dataclasses, so they pickle across the
+worker processes of a parallel build.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from datetime import date as Date
+from typing import Any
+
+from analyzers.normalize import normalize
+
+__all__ = ["Evidence", "Record", "content_hash"]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Why a facet has a value: the string that produced it and where.
+
+    ``source`` is ``"title"``, ``"body"``, ``"url"`` or ``"path"`` (then
+    ``start``/``end`` index that field's *original* text) or ``"metadata:<key>"``
+    (then the offsets are ``None`` and ``match`` is the metadata value).
+    """
+
+    facet: str  # "outlet" | "date" | "province" | "actor"
+    value: str  # the canonical value it supports (ISO text for dates)
+    source: str
+    match: str
+    start: int | None = None
+    end: int | None = None
+    rule: str = ""  # short name of the rule that fired, e.g. "photo-credit"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Evidence":
+        return cls(**d)
+
+
+@dataclass
+class Record:
+    """One article. Raw fields from the reader, facets from the extractors."""
+
+    id: str
+    title: str
+    body: str
+    url: str | None = None
+    source_path: str = ""  # path relative to the corpus root (+ "!member" / "#n")
+    meta: dict[str, str] = field(default_factory=dict)  # raw metadata strings, e.g. {"source": "aawsat"}
+    # facets, filled by index.extract.extract()
+    outlet: str | None = None
+    date: Date | None = None
+    date_precision: str | None = None  # "day" | "month" | "year"
+    date_source: str | None = None  # "metadata" | "text" | "inferred"
+    provinces: list[str] = field(default_factory=list)
+    actors: list[str] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+
+    @property
+    def content_hash(self) -> str:
+        return content_hash(self.title, self.body)
+
+    def iso_date(self) -> str | None:
+        """The date at its precision: ``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY``."""
+        if self.date is None:
+            return None
+        if self.date_precision == "year":
+            return f"{self.date.year:04d}"
+        if self.date_precision == "month":
+            return f"{self.date.year:04d}-{self.date.month:02d}"
+        return self.date.isoformat()
+
+
+def content_hash(title: str, body: str) -> str:
+    """Hash of the normalized words of title and body.
+
+    Normalizing first makes copies that differ only in diacritics, tatweel,
+    letter forms or white space count as the same text (syndicated copies).
+
+    >>> content_hash("سوريا", "نص") == content_hash("سوريا ", "نَص")
+    True
+    """
+    words = " ".join(normalize(w) for w in f"{title}\n{body}".split())
+    return hashlib.blake2b(words.encode("utf-8"), digest_size=16).hexdigest()

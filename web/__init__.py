@@ -1,0 +1,1 @@
+"""Marsad web front end (Flask). create_app() lives here."""
