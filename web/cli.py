@@ -32,7 +32,7 @@ def main() -> None:
 # so a partial checkout still has a working CLI.
 _COMMANDS = [
     ("analyzers.cli", "analyze_cmd"),
-    ("index.cli", "extract_cmd"),
+    ("index.extract.cli", "extract_cmd"),
     ("index.cli", "index_group"),
     ("search.cli", "search_cmd"),
     ("web.serve", "serve_cmd"),

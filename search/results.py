@@ -1,0 +1,70 @@
+"""What a search returns: ``SearchResult`` and its parts (plain dataclasses).
+
+``SearchResult.to_dict()`` is THE shape: ``marsad search --json``,
+``GET /api/search`` and the HTML page all render this one object. Keys other
+tools rely on: ``total``, ``hits`` (each ``id, title, outlet, date,
+provinces, actors, snippet``) and ``facets`` (``{facet: [{value, count,
+selected}]}`` with facet names ``outlet``, ``province``, ``actor``, ``date``).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+__all__ = ["Hit", "FacetBucket", "FacetResult", "SearchResult"]
+
+
+@dataclass
+class Hit:
+    id: str
+    title: str
+    outlet: str | None
+    date: str | None  # ISO at its precision: YYYY-MM-DD | YYYY-MM | YYYY
+    date_precision: str | None
+    provinces: list[str]
+    actors: list[str]
+    score: float | None
+    snippet: str  # HTML: original text escaped, matched words in <mark>…</mark>
+    url: str | None = None
+    copies: list[dict[str, Any]] = field(default_factory=list)  # syndicated copies: [{id, outlet}]
+
+
+@dataclass
+class FacetBucket:
+    value: str  # canonical value; "" is the unknown bucket; dates: "2015" or "2015-07"
+    count: int
+    selected: bool = False
+    label: str | None = None  # display label when it differs from value (e.g. "غير معروف")
+
+
+@dataclass
+class FacetResult:
+    name: str  # "outlet" | "province" | "actor" | "date"
+    label: str  # Arabic label for display
+    buckets: list[FacetBucket]
+    other: int = 0  # how many further values exist beyond the top N returned
+    unknown: int = 0  # matches with no value for this facet
+
+
+@dataclass
+class SearchResult:
+    query: str
+    total: int
+    page: int
+    page_size: int
+    hits: list[Hit]
+    facets: dict[str, FacetResult]
+    took_ms: float
+    parsed_query: str = ""  # what the query became (for --explain)
+    notices: list[str] = field(default_factory=list)  # e.g. "query could not be parsed; searched words"
+    fallback: bool = False  # True when the query was not parsed and was searched as plain words
+    suggestion: str | None = None  # "did you mean"
+    partial: bool = False  # time limit hit: results are partial
+    sort: str = "relevance"
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["facets"] = {name: [asdict(b) for b in f.buckets] for name, f in self.facets.items()}
+        d["facet_info"] = {name: {"label": f.label, "other": f.other, "unknown": f.unknown}
+                           for name, f in self.facets.items()}
+        return d
