@@ -13,7 +13,8 @@ Input is a *normalized* token (see :mod:`analyzers.normalize`). The steps:
    not a function word and clearly more common than the whole (``لسوريا``,
    ``بانسحاب``), kept otherwise (``بلدي``, ``كتاب``, ``لبنان``, ``وزير``).
    For unknown words ``و`` follows Lucene (strip when 4+ letters).
-4. **Suffixes** of light10 (``ها ان ات ون ين يه ه ي``), each tried once in
+4. **Final alef** of tanwin fath and plural verbs (``موقعاً``, ``قالوا``),
+   then the **suffixes** of light10 (``ها ان ات ون ين يه ه ي``), each tried once in
    that order, each leaving at least two letters (Lucene's ``stemSuffix``).
 5. **Variants** (``data/variants.txt``, ``data/broken_plurals.txt``):
    transliteration and spelling variants and broken plurals meet on one
@@ -49,8 +50,11 @@ PROCLITICS = "ولبكف"
 # plurals, nisba. Longest first.
 PROTECTED_SUFFIXES = tuple(sorted(
     ("ها", "هم", "هما", "هن", "ه", "ي", "نا", "كم", "كما", "ك", "يه", "يين", "يون", "يان", "يات",
-     "ين", "ون", "ان", "ات", "يتها", "يته", "يتهم", "تها", "ته", "تهم", "تنا", "اتها", "اته", "اتهم", "اتنا"),
+     "ين", "ون", "ان", "ات", "ا", "يتها", "يته", "يتهم", "تها", "ته", "تهم", "تنا", "اتها", "اته", "اتهم", "اتنا"),
     key=len, reverse=True))
+
+_SUFFIX_SET = frozenset(PROTECTED_SUFFIXES)
+_SUFFIX_LENGTHS = sorted({len(x) for x in PROTECTED_SUFFIXES}, reverse=True)
 
 DATA_FILES = ("protected.txt", "variants.txt", "broken_plurals.txt", "stopwords.txt", "lexicon.tsv")
 
@@ -165,17 +169,18 @@ def _protected_stem(word: str) -> str | None:
         if c in prot:
             return c
     for c in cands:
-        for s in PROTECTED_SUFFIXES:
-            if c.endswith(s) and len(c) > len(s) + 1:
-                base = c[: -len(s)]
-                if base in prot:
-                    return base
-                # teh marbuta shows as ت before a suffix (وزارته -> وزاره)
-                # and gives way to ات in the plural (ولايات -> ولايه).
-                if base.endswith("ت") and (b := base[:-1] + "ه") in prot:
-                    return b
-                if s.startswith("ات") and (b := base + "ه") in prot:
-                    return b
+        for n in _SUFFIX_LENGTHS:
+            if len(c) <= n + 1 or c[-n:] not in _SUFFIX_SET:
+                continue
+            base = c[:-n]
+            if base in prot:
+                return base
+            # teh marbuta shows as ت before a suffix (وزارته -> وزاره)
+            # and gives way to ات in the plural (ولايات -> ولايه).
+            if base.endswith("ت") and (b := base[:-1] + "ه") in prot:
+                return b
+            if c[-n:].startswith("ات") and (b := base + "ه") in prot:
+                return b
     return None
 
 
@@ -199,10 +204,23 @@ def _stem_base(word: str) -> str:
                 word = word[1:]
             else:
                 break
-        hit = _protected_stem(word)
-        if hit is not None:
-            return hit
-    return _strip_suffixes(word)
+    hit = _protected_stem(word)
+    if hit is not None:
+        return hit
+    return _strip_suffixes(_strip_final_alef(word))
+
+
+def _strip_final_alef(word: str) -> str:
+    """The alef of tanwin fath and of plural verbs: موقعا -> موقع, قالوا -> قال.
+
+    Adverbial accusatives (مؤكداً، عسكرياً) are everywhere in news and
+    light10 leaves them apart from their noun.
+    """
+    if word.endswith("وا") and len(word) >= 5:
+        return word[:-2]
+    if word.endswith("ا") and len(word) >= 4:
+        return word[:-1]
+    return word
 
 
 @lru_cache(maxsize=500_000)
