@@ -1,0 +1,162 @@
+"""Server-side SVG for the date facet (bar chart) and the province facet (map).
+
+Both are plain inline SVG whose bars / tiles are ``<a href>`` links built by
+``web.urls``, so they filter without JavaScript. Every text is escaped with
+markupsafe; colours come from CSS classes (the CSP forbids inline styles).
+
+>>> svg = date_chart([{"value": "2015", "count": 3, "selected": False}], lambda v: "/?date=" + v)
+>>> 'href="/?date=2015"' in svg and "<svg" in svg
+True
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from analyzers import normalize
+
+__all__ = ["date_chart", "province_map", "GOVERNORATES", "MONTHS_AR", "date_label", "governorate_key"]
+
+# Month names as read across the Arab world: Gulf/Egyptian name and Levantine name.
+MONTHS_AR = ["يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو",
+             "يوليو", "أغسطس", "سبتمبر", "أكتوبر", "نوفمبر", "ديسمبر"]
+MONTHS_LEVANT = ["كانون الثاني", "شباط", "آذار", "نيسان", "أيار", "حزيران",
+                 "تموز", "آب", "أيلول", "تشرين الأول", "تشرين الثاني", "كانون الأول"]
+
+# Syria's 14 governorates as a schematic tile map: (name, column, row, width, height)
+# on a 5 x 5 grid, west at the left and north at the top, roughly where they lie.
+GOVERNORATES: list[tuple[str, int, int, int, int]] = [
+    ("اللاذقية", 0, 0, 1, 1), ("إدلب", 1, 0, 1, 1), ("حلب", 2, 0, 1, 1),
+    ("الرقة", 3, 0, 1, 1), ("الحسكة", 4, 0, 1, 1),
+    ("طرطوس", 0, 1, 1, 1), ("حماة", 1, 1, 2, 1), ("دير الزور", 3, 1, 2, 1),
+    ("حمص", 1, 2, 4, 1),
+    ("القنيطرة", 0, 3, 1, 1), ("دمشق", 1, 3, 1, 1), ("ريف دمشق", 2, 3, 2, 1),
+    ("درعا", 0, 4, 1, 1), ("السويداء", 1, 4, 2, 1),
+]
+
+
+def governorate_key(name: str) -> str:
+    """Spelling-insensitive key: normalized words without the article.
+
+    >>> governorate_key("حماة") == governorate_key("حماه")
+    True
+    >>> governorate_key("محافظة إدلب") == governorate_key("ادلب")
+    True
+    """
+    words = [normalize(w) for w in name.split()]
+    words = [w for w in words if w not in ("محافظه", "مدينه")]
+    return " ".join(w[2:] if w.startswith("ال") and len(w) > 3 else w for w in words)
+
+
+_GOV_KEYS = {governorate_key(n): n for n, *_ in GOVERNORATES}
+
+
+def date_label(value: str, precision: str | None = None) -> str:
+    """'2015-07' -> 'يوليو 2015'; '2015-07-03' -> '3 يوليو 2015'; '' -> 'غير معروف'."""
+    if not value:
+        return "غير معروف"
+    parts = value.split("-")
+    try:
+        if len(parts) >= 2:
+            month = MONTHS_AR[int(parts[1]) - 1]
+            if len(parts) >= 3 and precision not in ("month", "year"):
+                return f"{int(parts[2])} {month} {parts[0]}"
+            return f"{month} {parts[0]}"
+    except (ValueError, IndexError):
+        return value
+    return parts[0]
+
+
+def _b(bucket: Any, key: str, default: Any = None) -> Any:
+    return bucket.get(key, default) if isinstance(bucket, dict) else getattr(bucket, key, default)
+
+
+def _level(count: int, top: int) -> int:
+    """Shade 0..5 (sqrt scale so small counts stay visible)."""
+    if count <= 0 or top <= 0:
+        return 0
+    return max(1, min(5, math.ceil(5 * math.sqrt(count / top))))
+
+
+def date_chart(buckets: Sequence[Any], href: Callable[[str], str], *, width: int = 300,
+               height: int = 140) -> Markup:
+    """A bar chart of documents per year or per month, right to left (earliest at the right).
+
+    ``buckets`` are FacetBucket dicts/objects; the unknown bucket ("") is left
+    out (the template lists it as a link under the chart).
+    """
+    bars = sorted((b for b in buckets if _b(b, "value")), key=lambda b: _b(b, "value"))
+    if not bars:
+        return Markup("")
+    top = max(int(_b(b, "count", 0)) for b in bars) or 1
+    n = len(bars)
+    pad_top, pad_bottom, gap = 16, 24, 4
+    slot = width / n
+    bar_w = max(4.0, slot - gap)
+    chart_h = height - pad_top - pad_bottom
+    monthly = any("-" in _b(b, "value") for b in bars)
+    out = [f'<svg class="chart date-chart" viewBox="0 0 {width} {height}" role="img" '
+           f'aria-label="{escape("عدد المقالات حسب " + ("الشهر" if monthly else "السنة"))}" '
+           'xmlns="http://www.w3.org/2000/svg">']
+    for i, b in enumerate(bars):
+        value, count, selected = _b(b, "value"), int(_b(b, "count", 0)), bool(_b(b, "selected"))
+        h = 0 if count == 0 else max(2.0, chart_h * count / top)
+        x = width - (i + 1) * slot + gap / 2  # right to left
+        y = pad_top + chart_h - h
+        label = date_label(value)
+        short = MONTHS_AR[int(value[5:7]) - 1] if monthly and len(value) >= 7 else value
+        cls = "bar selected" if selected else "bar"
+        tip = f"{label}: {count} مقالة" + (" (محدد)" if selected else "")
+        out.append(
+            f'<a href="{escape(href(value))}" class="{cls}" aria-label="{escape(tip)}">'
+            f'<title>{escape(tip)}</title>'
+            f'<rect class="hit" x="{x - gap / 2:.1f}" y="0" width="{slot:.1f}" height="{height}"/>'
+            f'<rect class="fill" x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}"/>'
+            f'<text class="count" x="{x + bar_w / 2:.1f}" y="{y - 3:.1f}">{count}</text>'
+            f'<text class="label" x="{x + bar_w / 2:.1f}" y="{height - 8}">{escape(short)}</text>'
+            '</a>')
+    out.append("</svg>")
+    return Markup("".join(out))
+
+
+def province_map(buckets: Sequence[Any], href: Callable[[str], str]) -> tuple[Markup, list[Any]]:
+    """Syria's 14 governorates shaded by count; returns (svg, buckets not on the map).
+
+    Tiles whose governorate has no bucket are drawn with count 0 and still
+    link (selecting them shows the empty result, as a checkbox would).
+    """
+    by_name: dict[str, Any] = {}
+    rest: list[Any] = []
+    for b in buckets:
+        gov = _GOV_KEYS.get(governorate_key(_b(b, "value") or ""))
+        if gov and gov not in by_name:
+            by_name[gov] = b
+        else:
+            rest.append(b)
+    top = max((int(_b(b, "count", 0)) for b in by_name.values()), default=0)
+    cw, ch, gap = 84, 48, 3
+    w, h = 5 * cw, 5 * ch
+    out = [f'<svg class="chart province-map" viewBox="0 0 {w} {h}" role="img" '
+           f'aria-label="{escape("خريطة المحافظات السورية حسب عدد النتائج")}" '
+           'xmlns="http://www.w3.org/2000/svg">']
+    for name, col, row, cols, rows in GOVERNORATES:
+        b = by_name.get(name)
+        value = _b(b, "value") if b is not None else name
+        count = int(_b(b, "count", 0)) if b is not None else 0
+        selected = bool(_b(b, "selected")) if b is not None else False
+        x, y = col * cw + gap / 2, row * ch + gap / 2
+        tw, th = cols * cw - gap, rows * ch - gap
+        cls = f"gov q{_level(count, top)}" + (" selected" if selected else "")
+        tip = f"{name}: {count} مقالة" + (" (محددة)" if selected else "")
+        out.append(
+            f'<a href="{escape(href(value))}" class="{cls}" aria-label="{escape(tip)}">'
+            f'<title>{escape(tip)}</title>'
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="{tw:.1f}" height="{th:.1f}" rx="4"/>'
+            f'<text class="name" x="{x + tw / 2:.1f}" y="{y + th / 2 - 3:.1f}">{escape(name)}</text>'
+            f'<text class="count" x="{x + tw / 2:.1f}" y="{y + th / 2 + 14:.1f}">{count}</text>'
+            '</a>')
+    out.append("</svg>")
+    return Markup("".join(out)), rest

@@ -1,0 +1,122 @@
+"""The open index a running server answers from, reopened when a rebuild swaps it.
+
+Each request asks :meth:`IndexHolder.get` for the index. That call compares
+the index's generation (a cheap stat via ``index.build.current_generation``)
+with the one it opened; when a build or update has swapped in a new index it
+opens the new one and from then on hands that out. Requests already running
+keep the old object until they finish (nothing closes it under them), and if
+the new index cannot be opened yet the old one keeps answering, so a swap
+costs no failed request and no restart.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+__all__ = ["IndexHolder", "IndexUnavailable"]
+
+log = logging.getLogger(__name__)
+
+NO_INDEX_MESSAGE = ("no search index yet: build one with `marsad index build ../shared/corpus` "
+                    "(or set MARSAD_INDEX / --index to an existing index)")
+
+
+class IndexUnavailable(RuntimeError):
+    """No usable index: the web answers 503 with this message (never a path)."""
+
+
+def _index_api() -> Any:
+    import index.build as build  # imported late: the web must start (and say 503) without it
+    return build
+
+
+def _fallback_generation(index_dir: Path) -> Any:
+    """Stand-in when the index layer has no ``current_generation``: dir identity + TOC names."""
+    st = os.stat(index_dir)
+    tocs = sorted(p.name for p in index_dir.glob("*.toc"))
+    return (st.st_ino, st.st_mtime_ns, tuple(tocs))
+
+
+class IndexHolder:
+    """Thread-safe holder of the current open index of one index directory."""
+
+    def __init__(self, option: str | os.PathLike[str] | None):
+        self._option = option
+        self._dir: Path | None = None
+        self._index: Any = None
+        self._generation: Any = None
+        self._lock = threading.Lock()
+        self.reopens = 0  # how many times a new generation was opened (for tests and /healthz)
+
+    @property
+    def index_dir(self) -> Path:
+        if self._dir is None:
+            try:
+                resolved = _index_api().resolve_index_dir(self._option)
+            except (ImportError, AttributeError):
+                if self._option is None:
+                    raise IndexUnavailable(NO_INDEX_MESSAGE) from None
+                resolved = self._option
+            self._dir = Path(resolved)
+        return self._dir
+
+    def _current_generation(self) -> Any:
+        directory = self.index_dir
+        try:
+            fn = _index_api().current_generation
+        except (ImportError, AttributeError):
+            fn = None
+        try:
+            return fn(directory) if fn else _fallback_generation(directory)
+        except (OSError, ValueError):
+            return None
+
+    def get(self) -> Any:
+        """The open index, reopened if a rebuild has swapped it; raises IndexUnavailable."""
+        generation = self._current_generation()
+        index = self._index
+        if index is not None and generation == self._generation:
+            return index
+        with self._lock:
+            if self._index is not None and generation == self._generation:
+                return self._index
+            if generation is None and self._index is not None:
+                # mid-swap (directory briefly absent) or unreadable: keep answering from the old one
+                return self._index
+            try:
+                opened = self._open()
+            except IndexUnavailable:
+                if self._index is not None:
+                    return self._index
+                raise
+            self._index, self._generation = opened, generation
+            self.reopens += 1
+            return opened
+
+    def _open(self) -> Any:
+        directory = self.index_dir
+        if not directory.is_dir():
+            raise IndexUnavailable(NO_INDEX_MESSAGE)
+        try:
+            try:
+                opener = _index_api().open_index
+            except (ImportError, AttributeError):  # partial checkout: open the Whoosh index as it is
+                from whoosh import index as windex
+                opener = lambda d: windex.open_dir(str(d))  # noqa: E731
+            return opener(directory)
+        except Exception as exc:  # noqa: BLE001 - any failure to open means "no usable index"
+            log.warning("cannot open index %s: %s", directory, exc)
+            raise IndexUnavailable(_public_message(exc, directory)) from None
+
+
+def _public_message(exc: Exception, directory: Path) -> str:
+    """The index layer's message with server paths removed (errors never show a path)."""
+    text = str(exc) or NO_INDEX_MESSAGE
+    for p in {str(directory), str(directory.resolve()), os.path.abspath(str(directory))}:
+        text = text.replace(p, "<index>")
+    if "rebuild" in text or "index build" in text:
+        return text
+    return f"{text}: {NO_INDEX_MESSAGE}"

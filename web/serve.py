@@ -1,0 +1,47 @@
+"""``marsad serve``: run the web front end.
+
+Waitress (a production WSGI server) by default; ``--debug`` uses Flask's
+development server with the reloader and the debugger (never expose that).
+The server reopens the index by itself after ``marsad index build``/``update``
+swaps it, so it never needs a restart for new data.
+"""
+from __future__ import annotations
+
+import click
+
+__all__ = ["serve_cmd", "serve"]
+
+
+def serve(index: str | None = None, host: str = "127.0.0.1", port: int = 5000, debug: bool = False,
+          threads: int = 8) -> None:
+    """Serve the app until interrupted (the one library call behind ``marsad serve``)."""
+    from web import create_app
+
+    config = {"INDEX": index} if index else {}
+    app = create_app(config or None)
+    holder = app.extensions["marsad_index"]
+    try:
+        holder.get()
+        docs = holder.get().doc_count()
+        click.echo(f"marsad: serving {docs} documents", err=True)
+    except Exception as exc:  # noqa: BLE001 - serve anyway: /healthz and pages say 503 until built
+        click.echo(f"marsad: warning: {exc}", err=True)
+    click.echo(f"marsad: http://{host}:{port}/", err=True)
+    if debug:
+        app.run(host=host, port=port, debug=True, use_reloader=True)
+    else:
+        import waitress
+        waitress.serve(app, host=host, port=port, threads=threads, ident="marsad")
+
+
+@click.command("serve")
+@click.option("--index", "index", metavar="DIR", default=None,
+              help="index directory (default: $MARSAD_INDEX, else the default data directory)")
+@click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="port")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64),
+              help="worker threads (waitress)")
+@click.option("--debug", is_flag=True, help="Flask's development server with reloader (not for production)")
+def serve_cmd(index: str | None, host: str, port: int, threads: int, debug: bool) -> None:
+    """Serve the search page and the JSON API (http://HOST:PORT/)."""
+    serve(index=index, host=host, port=port, debug=debug, threads=threads)

@@ -1,0 +1,212 @@
+"""The only place the web builds URLs: facet toggles, chips, pages, sort.
+
+A search is its URL: ``/?q=...&outlet=...&outlet=...&province=...&date=2015-07
+&sort=newest&page=2``. :class:`SearchState` holds the current parameters in a
+canonical order; every link is that state with one change, so links are
+shareable and everything works without JavaScript.
+
+>>> s = SearchState.from_pairs([("q", "حلب"), ("outlet", "العربية"), ("page", "3")])
+>>> s.toggled("outlet", "الجزيرة").query_string()
+'q=%D8%AD%D9%84%D8%A8&outlet=%D8%A7%D9%84%D8%B9%D8%B1%D8%A8%D9%8A%D8%A9&outlet=%D8%A7%D9%84%D8%AC%D8%B2%D9%8A%D8%B1%D8%A9'
+>>> s.toggled("outlet", "العربية").pairs
+(('q', 'حلب'),)
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import url_for
+
+__all__ = ["FACETS", "SearchState", "search_url", "doc_url", "api_search_url", "facet_page_url"]
+
+FACETS = ("outlet", "province", "actor", "date")
+# every parameter the page passes on, in canonical URL order ("page" is dropped on any change)
+# (the last ones are SearchRequest options a shared URL may carry: all values of a facet, exact level)
+PARAMS = ("q", "outlet", "province", "actor", "date", "from", "to", "sort", "page_size", "page",
+          "facet_all", "facet_limit", "exact", "collapse")
+MULTI = frozenset(FACETS) | {"facet_all"}
+
+
+def _date_parent(value: str) -> str | None:
+    """'2015-07' -> '2015'; '2015-07-03' -> '2015-07'; '2015' -> None."""
+    return value.rsplit("-", 1)[0] if "-" in value else None
+
+
+class SearchState:
+    """Immutable, canonical view of the search parameters of a URL."""
+
+    __slots__ = ("pairs",)
+
+    def __init__(self, pairs: tuple[tuple[str, str], ...]):
+        self.pairs = pairs
+
+    @classmethod
+    def from_pairs(cls, pairs: Iterable[tuple[str, str]]) -> "SearchState":
+        seen: set[tuple[str, str]] = set()
+        single: dict[str, str] = {}
+        multi: dict[str, list[str]] = {k: [] for k in MULTI}
+        for key, value in pairs:
+            if key not in PARAMS or value is None:
+                continue
+            value = str(value)
+            if key in MULTI:
+                # "" is kept: it is the "unknown" bucket of a facet
+                if (key, value) not in seen:
+                    seen.add((key, value))
+                    multi[key].append(value)
+            elif value.strip() != "":
+                single[key] = value  # last one wins, as in request.args.get
+        ordered: list[tuple[str, str]] = []
+        for key in PARAMS:
+            if key in MULTI:
+                ordered.extend((key, v) for v in multi[key])
+            elif key in single:
+                ordered.append((key, single[key]))
+        return cls(tuple(ordered))
+
+    @classmethod
+    def from_args(cls, args: Any) -> "SearchState":
+        """From ``request.args`` (a MultiDict) or a plain mapping."""
+        if hasattr(args, "items") and hasattr(args, "getlist"):
+            return cls.from_pairs(args.items(multi=True))
+        if isinstance(args, Mapping):
+            pairs: list[tuple[str, str]] = []
+            for k, v in args.items():
+                pairs.extend((k, x) for x in (v if isinstance(v, (list, tuple)) else [v]))
+            return cls.from_pairs(pairs)
+        return cls.from_pairs(args)
+
+    # --- reading ---
+    def get(self, key: str, default: str | None = None) -> str | None:
+        for k, v in self.pairs:
+            if k == key:
+                return v
+        return default
+
+    def getlist(self, key: str) -> list[str]:
+        return [v for k, v in self.pairs if k == key]
+
+    def selected(self, facet: str, value: str) -> bool:
+        return (facet, value) in self.pairs
+
+    def selections(self) -> list[tuple[str, str]]:
+        """(facet, value) pairs currently selected, in URL order (for the chips)."""
+        return [(k, v) for k, v in self.pairs if k in FACETS]
+
+    @property
+    def has_filters(self) -> bool:
+        return any(k in FACETS or k in ("from", "to") for k, _ in self.pairs)
+
+    @property
+    def query(self) -> str:
+        return self.get("q", "") or ""
+
+    def as_multidict_pairs(self) -> list[tuple[str, str]]:
+        return list(self.pairs)
+
+    def query_string(self) -> str:
+        return urlencode(self.pairs)
+
+    # --- changing (each returns a new state; any change goes back to page 1) ---
+    def _with(self, pairs: Iterable[tuple[str, str]], keep_page: bool = False) -> "SearchState":
+        return SearchState.from_pairs((k, v) for k, v in pairs if keep_page or k != "page")
+
+    def toggled(self, facet: str, value: str) -> "SearchState":
+        """Select ``value`` in ``facet`` if it is not selected, else deselect it.
+
+        Dates are a hierarchy (year > month > day): selecting a month replaces
+        its year (an OR of both would not narrow anything) and deselecting the
+        last month of a year goes back to that year, so the month bars stay.
+        """
+        pairs = list(self.pairs)
+        if (facet, value) in pairs:
+            pairs.remove((facet, value))
+            if facet == "date":
+                parent = _date_parent(value)
+                siblings = [v for k, v in pairs if k == "date" and parent and _date_parent(v) == parent]
+                if parent and not siblings:
+                    pairs.append(("date", parent))
+            return self._with(pairs)
+        if facet == "date":
+            ancestors = set()
+            p = _date_parent(value)
+            while p:
+                ancestors.add(p)
+                p = _date_parent(p)
+            pairs = [(k, v) for k, v in pairs
+                     if not (k == "date" and (v in ancestors or v.startswith(value + "-")))]
+        pairs.append((facet, value))
+        return self._with(pairs)
+
+    def removed(self, facet: str, value: str) -> "SearchState":
+        """Deselect one value (a chip's ×); for dates, no parent comes back."""
+        return self._with((k, v) for k, v in self.pairs if (k, v) != (facet, value))
+
+    def cleared(self, facet: str | None = None) -> "SearchState":
+        """Drop every selection (or those of one facet); the query and sort stay."""
+        drop = set(FACETS) | {"from", "to"} if facet is None else {facet}
+        return self._with((k, v) for k, v in self.pairs if k not in drop)
+
+    def with_sort(self, sort: str) -> "SearchState":
+        pairs = [(k, v) for k, v in self.pairs if k != "sort"]
+        if sort != "relevance":
+            pairs.append(("sort", sort))
+        return self._with(pairs)
+
+    def with_page(self, page: int) -> "SearchState":
+        pairs = [(k, v) for k, v in self.pairs if k != "page"]
+        if page > 1:
+            pairs.append(("page", str(page)))
+        return self._with(pairs, keep_page=True)
+
+    def showing_all(self, facet: str) -> "SearchState":
+        """Ask for every value of ``facet`` ("show more"), keeping the page."""
+        if ("facet_all", facet) in self.pairs:
+            return self
+        return self._with(list(self.pairs) + [("facet_all", facet)], keep_page=True)
+
+    def showing_top(self, facet: str) -> "SearchState":
+        """Back to the top values of ``facet`` ("show fewer")."""
+        return self._with([p for p in self.pairs if p != ("facet_all", facet)], keep_page=True)
+
+    def with_query(self, q: str) -> "SearchState":
+        return self._with([(k, v) for k, v in self.pairs if k != "q"] + [("q", q)])
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SearchState) and other.pairs == self.pairs
+
+    def __hash__(self) -> int:
+        return hash(self.pairs)
+
+    def __repr__(self) -> str:
+        return f"SearchState({self.query_string()!r})"
+
+
+def _url(endpoint: str, state: SearchState, **values: Any) -> str:
+    base = url_for(endpoint, **values)
+    qs = state.query_string()
+    return f"{base}?{qs}" if qs else base
+
+
+def search_url(state: SearchState) -> str:
+    """The HTML results page for ``state``."""
+    return _url("pages.search", state)
+
+
+def api_search_url(state: SearchState) -> str:
+    """``/api/search`` with the same parameters as the page."""
+    return _url("api.search", state)
+
+
+def doc_url(doc_id: str, state: SearchState | None = None) -> str:
+    """A document's page; ``state`` (the search it came from) is kept for the way back."""
+    return _url("pages.document", state or SearchState(()), doc_id=doc_id)
+
+
+def facet_page_url(name: str, state: SearchState, q: str | None = None) -> str:
+    """The no-JavaScript page listing all values of one facet (with a filter box)."""
+    base = url_for("pages.facet", name=name)
+    pairs = list(state.pairs) + ([("fq", q)] if q else [])
+    return f"{base}?{urlencode(pairs)}" if pairs else base

@@ -1,0 +1,460 @@
+"""Blueprints: the HTML pages (``pages``) and the JSON API (``api``).
+
+Both render the one object the search layer returns: the page and
+``GET /api/search`` build the same ``SearchRequest`` from the same URL
+parameters, call ``search.run`` once, and render ``SearchResult.to_dict()``
+(the API as JSON, identical to ``marsad search --json``; the page as HTML).
+No endpoint changes the index.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
+from markupsafe import Markup, escape
+from werkzeug.exceptions import HTTPException
+
+from web import charts
+from web.indexholder import IndexUnavailable
+from web.urls import FACETS, SearchState, api_search_url, doc_url, facet_page_url, search_url
+
+__all__ = ["pages", "api", "register_error_handlers", "register_template_helpers", "safe_snippet",
+           "highlight_evidence"]
+
+log = logging.getLogger(__name__)
+
+pages = Blueprint("pages", __name__)
+api = Blueprint("api", __name__, url_prefix="/api")
+
+FACET_LABELS = {"outlet": "المصدر", "province": "المحافظة", "actor": "الجهة", "date": "التاريخ"}
+SORT_LABELS = {"relevance": "الأكثر صلة", "newest": "الأحدث", "oldest": "الأقدم"}
+PRECISION_LABELS = {"day": "", "month": "الشهر فقط", "year": "السنة فقط"}
+
+
+class NotFound(LookupError):
+    """An unknown document id or facet name (404)."""
+
+
+# ------------------------------------------------------------------ search layer calls
+# The only places the web talks to the search layer; each is one call.
+
+def _index() -> Any:
+    return current_app.extensions["marsad_index"].get()
+
+
+def _search_request(args: Any) -> Any:
+    from search.request import SearchRequest
+    return SearchRequest.from_args(args)
+
+
+def _run(args: Any) -> dict[str, Any]:
+    import search
+    req = _search_request(args)  # validate first: a bad parameter is a 400 even without an index
+    return search.run(_index(), req).to_dict()
+
+
+def _as_dict(obj: Any) -> Any:
+    if obj is None or isinstance(obj, (dict, list, str, int, float, bool)):
+        return obj
+    if hasattr(obj, "to_dict"):
+        return obj.to_dict()
+    from dataclasses import asdict, is_dataclass
+    if is_dataclass(obj):
+        return asdict(obj)
+    return obj
+
+
+def _document(doc_id: str) -> dict[str, Any]:
+    import search
+    index = _index()
+    try:
+        doc = search.get_document(index, doc_id)
+    except KeyError:
+        doc = None
+    if doc is None:
+        raise NotFound(f"no document with id {doc_id!r}")
+    return _as_dict(doc)
+
+
+def _more_like_this(doc_id: str) -> list[dict[str, Any]]:
+    import search
+    try:
+        similar = search.more_like_this(_index(), doc_id)
+    except (KeyError, LookupError):
+        return []
+    similar = _as_dict(similar)
+    if isinstance(similar, dict):  # a SearchResult-like dict
+        similar = similar.get("hits", [])
+    return [_as_dict(h) for h in similar or []]
+
+
+def _facet_values(name: str, q: str, args: Any) -> dict[str, Any]:
+    import search
+    if name not in FACETS:
+        raise NotFound(f"unknown facet {name!r}: use one of {', '.join(FACETS)}")
+    found = search.facet_values(_index(), name, q)
+    found = _as_dict(found)
+    if isinstance(found, dict):
+        return found
+    return {"facet": name, "q": q, "values": [_as_dict(b) for b in found]}
+
+
+# ------------------------------------------------------------------ pages
+
+def _page_count(result: dict[str, Any]) -> int:
+    from search.request import MAX_RESULT_WINDOW
+    size = max(1, int(result.get("page_size") or 10))
+    total = min(int(result.get("total") or 0), MAX_RESULT_WINDOW)
+    return max(1, math.ceil(total / size))
+
+
+def _page_window(page: int, pages_: int, width: int = 2) -> list[int | None]:
+    """1 … 4 5 [6] 7 8 … 20 (None is a gap)."""
+    shown = {1, pages_, *range(max(1, page - width), min(pages_, page + width) + 1)}
+    out: list[int | None] = []
+    prev = 0
+    for p in sorted(shown):
+        if p - prev > 1:
+            out.append(None)
+        out.append(p)
+        prev = p
+    return out
+
+
+@pages.route("/", endpoint="search")
+@pages.route("/search", endpoint="search")
+def search_page() -> Any:
+    state = SearchState.from_args(request.args)
+    ctx: dict[str, Any] = {"state": state, "result": None, "error": None}
+    try:
+        result = _run(request.args)
+    except ValueError as exc:  # SearchRequestError: a bad parameter, said in the page
+        ctx["error"] = str(exc)
+        return render_template("search.html", **ctx), 400
+    ctx["result"] = result
+    ctx["pages"] = _page_count(result)
+    ctx["page_window"] = _page_window(int(result.get("page") or 1), ctx["pages"])
+    return render_template("search.html", **ctx)
+
+
+@pages.route("/doc/<path:doc_id>")
+def document(doc_id: str) -> Any:
+    state = SearchState.from_args(request.args)
+    doc = _document(doc_id)
+    similar = _more_like_this(doc_id)
+    evidence = _evidence_list(doc)
+    title_html, body_html = highlight_evidence(doc.get("title") or "", doc.get("body") or "", evidence)
+    return render_template("document.html", doc=doc, state=state, similar=similar, evidence=evidence,
+                           title_html=title_html, body_html=body_html,
+                           original_url=_safe_external_url(doc.get("url")))
+
+
+@pages.route("/facet/<name>")
+def facet(name: str) -> Any:
+    """All values of one facet matching ``fq``, each a toggle link (no-JS "filter box")."""
+    state = SearchState.from_args(request.args)
+    fq = (request.args.get("fq") or "").strip()[:100]
+    found = _facet_values(name, fq, request.args)
+    return render_template("facet.html", name=name, label=FACET_LABELS.get(name, name), fq=fq,
+                           found=found, state=state)
+
+
+@pages.route("/healthz")
+def healthz() -> Response:
+    holder = current_app.extensions["marsad_index"]
+    try:
+        index = holder.get()
+    except IndexUnavailable as exc:
+        return _json_error(str(exc), 503)
+    try:
+        docs = int(index.doc_count())
+    except Exception:  # noqa: BLE001 - health says what it can
+        docs = None
+    return jsonify({"status": "ok", "documents": docs, "reopens": holder.reopens})
+
+
+# ------------------------------------------------------------------ JSON API
+
+@api.route("/search", endpoint="search")
+def search_api() -> Response:
+    """The same SearchResult dict as the page and ``marsad search --json``."""
+    return jsonify(_run(request.args))
+
+
+@api.route("/doc/<path:doc_id>")
+def doc_api(doc_id: str) -> Response:
+    doc = _document(doc_id)
+    return jsonify(doc)
+
+
+@api.route("/doc/<path:doc_id>/similar")
+def similar_api(doc_id: str) -> Response:
+    _document(doc_id)  # 404 for an unknown id
+    return jsonify({"id": doc_id, "hits": _more_like_this(doc_id)})
+
+
+@api.route("/facets/<name>")
+def facets_api(name: str) -> Response:
+    q = (request.args.get("q") or "").strip()
+    if len(q) > 100:
+        return _json_error("q is too long: at most 100 characters for a facet value search", 400)
+    return jsonify(_facet_values(name, q, request.args))
+
+
+@api.route("/openapi.json")
+def openapi() -> Response:
+    return jsonify(_openapi_spec())
+
+
+def _openapi_spec() -> dict[str, Any]:
+    str_param = {"type": "string"}
+    multi = {"type": "array", "items": {"type": "string"}}
+
+    def qp(name: str, schema: dict[str, Any], desc: str, style_multi: bool = False) -> dict[str, Any]:
+        p = {"name": name, "in": "query", "required": False, "schema": schema, "description": desc}
+        if style_multi:
+            p.update(style="form", explode=True)
+        return p
+
+    search_params = [
+        qp("q", str_param, "query: words (all must match), \"phrases\", OR/أو, -word, word*, word~, =word, "
+           "outlet:/مصدر:, province:/محافظة:, actor:/جهة:, date:2015-01..2015-06 / تاريخ:2015"),
+        *(qp(f, multi, f"selected {f} values (OR within the facet, AND across facets); empty = unknown", True)
+          for f in FACETS),
+        qp("from", str_param, "earliest date: YYYY, YYYY-MM or YYYY-MM-DD"),
+        qp("to", str_param, "latest date: YYYY, YYYY-MM or YYYY-MM-DD"),
+        qp("sort", {"type": "string", "enum": list(SORT_LABELS)}, "order of hits"),
+        qp("page", {"type": "integer", "minimum": 1}, "page number"),
+        qp("page_size", {"type": "integer", "minimum": 1, "maximum": 100}, "hits per page"),
+        qp("facet_limit", {"type": "integer", "minimum": 0}, "top N values per facet"),
+        qp("facet_all", multi, "facets for which every value is returned", True),
+        qp("exact", {"type": "boolean"}, "search the exact (unstemmed) level"),
+    ]
+    err = {"description": "error", "content": {"application/json": {"schema": {
+        "type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]}}}}
+    ok = {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Marsad (مرصد) search API", "version": "1",
+                 "description": "Faceted search over Arabic news about the war in Syria. Read-only."},
+        "paths": {
+            "/api/search": {"get": {
+                "summary": "search; the same SearchResult as `marsad search --json`",
+                "parameters": search_params,
+                "responses": {"200": {**ok, "description": "SearchResult: query, total, page, page_size, "
+                                      "hits[{id,title,outlet,date,date_precision,provinces,actors,score,"
+                                      "snippet,url,copies}], facets{outlet,province,actor,date:"
+                                      "[{value,count,selected,label}]}, facet_info, took_ms, notices, "
+                                      "fallback, suggestion, partial, sort"},
+                              "400": err, "503": err}}},
+            "/api/doc/{id}": {"get": {
+                "summary": "one document: text, facets and the evidence for each",
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": str_param}],
+                "responses": {"200": ok, "404": err, "503": err}}},
+            "/api/doc/{id}/similar": {"get": {
+                "summary": "more like this",
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": str_param}],
+                "responses": {"200": ok, "404": err, "503": err}}},
+            "/api/facets/{name}": {"get": {
+                "summary": "search within the values of a facet",
+                "parameters": [
+                    {"name": "name", "in": "path", "required": True,
+                     "schema": {"type": "string", "enum": list(FACETS)}},
+                    qp("q", str_param, "text the values should match (normalized, prefix)")],
+                "responses": {"200": ok, "400": err, "404": err, "503": err}}},
+            "/healthz": {"get": {"summary": "liveness and index status",
+                                 "responses": {"200": ok, "503": err}}},
+        },
+    }
+
+
+# ------------------------------------------------------------------ document helpers
+
+def _evidence_list(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    ev = doc.get("evidence") or []
+    if isinstance(ev, str):
+        import json
+        try:
+            ev = json.loads(ev)
+        except ValueError:
+            ev = []
+    out = []
+    for i, e in enumerate(ev):
+        e = _as_dict(e)
+        if isinstance(e, dict):
+            out.append({**e, "n": i})
+    return out
+
+
+def highlight_evidence(title: str, body: str, evidence: list[dict[str, Any]]) -> tuple[Markup, Markup]:
+    """Title and body as HTML with each evidence span in ``<mark class="ev ev-FACET" id="ev-N">``.
+
+    Offsets index the original text; overlapping spans keep the first; spans
+    outside the text are ignored. Everything else is escaped.
+
+    >>> t, b = highlight_evidence("قصف في حلب", "<b>x</b>", [{"facet": "province", "value": "حلب",
+    ...     "source": "title", "start": 7, "end": 10, "n": 0}])
+    >>> str(t)
+    'قصف في <mark class="ev ev-province" id="ev-0" title="المحافظة: حلب">حلب</mark>'
+    >>> str(b)
+    '&lt;b&gt;x&lt;/b&gt;'
+    """
+    def render(text: str, source: str) -> Markup:
+        spans = []
+        for e in evidence:
+            s, t = e.get("start"), e.get("end")
+            if e.get("source") != source or not isinstance(s, int) or not isinstance(t, int):
+                continue
+            if 0 <= s < t <= len(text):
+                spans.append((s, t, e))
+        spans.sort(key=lambda x: (x[0], -x[1]))
+        parts: list[str] = []
+        pos = 0
+        for s, t, e in spans:
+            if s < pos:
+                continue  # overlaps a span already marked
+            parts.append(str(escape(text[pos:s])))
+            tip = f"{FACET_LABELS.get(e.get('facet', ''), e.get('facet', ''))}: {e.get('value', '')}"
+            parts.append(f'<mark class="ev ev-{escape(e.get("facet", ""))}" id="ev-{int(e["n"])}" '
+                         f'title="{escape(tip)}">{escape(text[s:t])}</mark>')
+            pos = t
+        parts.append(str(escape(text[pos:])))
+        return Markup("".join(parts))
+
+    return render(title, "title"), render(body, "body")
+
+
+def _safe_external_url(url: Any) -> str | None:
+    """Only http(s) URLs become links (no javascript:, data:, …)."""
+    if not isinstance(url, str):
+        return None
+    try:
+        scheme = urlsplit(url.strip()).scheme.lower()
+    except ValueError:
+        return None
+    return url.strip() if scheme in ("http", "https") else None
+
+
+_MARK_RE = re.compile(r"(</?mark>)")
+
+
+def safe_snippet(snippet: Any) -> Markup:
+    """The search layer's snippet HTML, trusted only for ``<mark>`` tags.
+
+    The search layer escapes the text already; as a second line of defence
+    any other ``<`` or ``>`` left in it is escaped here (``&…;`` entities are
+    left alone, so nothing is escaped twice).
+
+    >>> str(safe_snippet('قصف <mark>حلب</mark> &amp; <script>x</script>'))
+    'قصف <mark>حلب</mark> &amp; &lt;script&gt;x&lt;/script&gt;'
+    """
+    if not snippet:
+        return Markup("")
+    out = []
+    for piece in _MARK_RE.split(str(snippet)):
+        if piece in ("<mark>", "</mark>"):
+            out.append(piece)
+        else:
+            out.append(piece.replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;"))
+    html = "".join(out)
+    # balance the marks so a cut snippet cannot leave one open
+    opened = html.count("<mark>") - html.count("</mark>")
+    if opened > 0:
+        html += "</mark>" * opened
+    return Markup(html)
+
+
+# ------------------------------------------------------------------ errors
+
+def _json_error(message: str, status: int) -> Response:
+    resp = jsonify({"error": message})
+    resp.status_code = status
+    return resp
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+ERROR_TITLES = {400: "طلب غير صالح", 404: "الصفحة غير موجودة", 405: "طريقة غير مسموح بها",
+                414: "الرابط طويل جداً", 413: "الطلب كبير جداً", 500: "خطأ في الخادم",
+                503: "الفهرس غير متاح"}
+
+
+def _error_response(status: int, message: str) -> Any:
+    if _wants_json():
+        return _json_error(message, status)
+    return render_template("error.html", status=status, title=ERROR_TITLES.get(status, "خطأ"),
+                           message=message, state=SearchState.from_args(request.args)), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.before_request
+    def _limit_query_string() -> Any:
+        if len(request.query_string) > app.config["MAX_QUERY_STRING"]:
+            return _error_response(414, f"the query string is too long (at most "
+                                        f"{app.config['MAX_QUERY_STRING']} bytes)")
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            return _error_response(405, "this server is read-only: only GET requests")
+        return None
+
+    @app.errorhandler(NotFound)
+    def _not_found(exc: NotFound) -> Any:
+        return _error_response(404, str(exc))
+
+    @app.errorhandler(IndexUnavailable)
+    def _no_index(exc: IndexUnavailable) -> Any:
+        return _error_response(503, str(exc))
+
+    @app.errorhandler(ValueError)
+    def _bad_value(exc: ValueError) -> Any:  # SearchRequestError and friends
+        return _error_response(400, str(exc))
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> Any:
+        messages = {404: "no such page", 405: "method not allowed", 413: "request too large"}
+        return _error_response(exc.code or 500, messages.get(exc.code or 500, exc.name))
+
+    @app.errorhandler(Exception)
+    def _crash(exc: Exception) -> Any:
+        # logged in full on the server; the client sees no stack trace and no path
+        log.exception("unhandled error on %s", request.path)
+        return _error_response(500, "internal error: the server could not answer this request")
+
+
+# ------------------------------------------------------------------ template helpers
+
+def _precision_note(precision: str | None) -> str:
+    return PRECISION_LABELS.get(precision or "", "")
+
+
+def _toggler(state: SearchState, facet: str) -> Any:
+    """value -> the URL toggling it (what the SVG charts link to)."""
+    return lambda value: search_url(state.toggled(facet, value))
+
+
+def _split_dates(buckets: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[tuple[str, list]]]:
+    """Date buckets -> (years, [(year, its months)]); the unknown bucket is left out."""
+    years = [b for b in buckets if b.get("value") and "-" not in b["value"]]
+    months: dict[str, list[dict[str, Any]]] = {}
+    for b in buckets:
+        v = b.get("value") or ""
+        if "-" in v:
+            months.setdefault(v[:4], []).append(b)
+    return years, sorted(months.items())
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        search_url=search_url, doc_url=doc_url, api_search_url=api_search_url,
+        facet_page_url=facet_page_url, FACETS=FACETS, FACET_LABELS=FACET_LABELS,
+        SORT_LABELS=SORT_LABELS, date_chart=charts.date_chart, province_map=charts.province_map,
+        date_label=charts.date_label, precision_note=_precision_note, toggler=_toggler,
+        split_dates=_split_dates,
+    )
+    app.jinja_env.filters["snippet"] = safe_snippet
+    app.jinja_env.filters["arabic_number"] = lambda n: f"{int(n):,}".replace(",", "٬") if n is not None else ""
