@@ -99,9 +99,12 @@ def unshape(token: str) -> str:
     if not any(_is_presentation(c) for c in token):
         return token
     token = token.translate(_UNSHAPE_TABLE)
-    # What pyarabic's table lacks (rare ligatures such as ﷲ) NFKC decomposes.
+    # What pyarabic's table lacks (rare ligatures such as ﷲ, isolated harakat)
+    # NFKC decomposes; isolated harakat decompose to "space + mark", and a
+    # token must not gain a space.
     if any(_is_presentation(c) for c in token):
-        token = "".join(unicodedata.normalize("NFKC", c) if _is_presentation(c) else c for c in token)
+        token = "".join(unicodedata.normalize("NFKC", c).replace(" ", "") if _is_presentation(c) else c
+                        for c in token)
     return token
 
 
