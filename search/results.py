@@ -27,6 +27,7 @@ class Hit:
     snippet: str  # HTML: original text escaped, matched words in <mark>…</mark>
     url: str | None = None
     copies: list[dict[str, Any]] = field(default_factory=list)  # syndicated copies: [{id, outlet}]
+    title_html: str = ""  # HTML: the title escaped, matched words in <mark>…</mark>
 
 
 @dataclass
@@ -61,6 +62,7 @@ class SearchResult:
     suggestion: str | None = None  # "did you mean"
     partial: bool = False  # time limit hit: results are partial
     sort: str = "relevance"
+    total_docs: int = 0  # matching documents before syndicated copies are collapsed (total counts groups)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -1,0 +1,407 @@
+"""Facets: one interface, one bucket builder, numpy counting.
+
+Every facet answers the same four questions (:class:`Facet`): its ``name``
+and ``label``; how to ``count`` its values over a set of matched documents;
+how to ``restrict`` documents to selected values; and how to turn counts into
+buckets (the shared :func:`build_buckets`).
+
+Counting never runs a search per facet. Per index reader we build, once,
+numpy arrays from the facet fields' posting lists (:class:`ReaderData`,
+cached by :func:`reader_data`): for term facets one ``(doc, value id)`` pair
+per posting, for dates an ordinal/year/month per document. A search yields one
+boolean mask over documents; each facet is counted with ``np.bincount`` over
+the pairs whose document is in the mask with every *other* facet's selection
+applied (Solr's tag/exclude). Deleted documents never match, so they never
+count.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import date as Date
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+
+from analyzers import normalize, stem
+from search.results import FacetBucket, FacetResult
+
+__all__ = [
+    "Facet", "TermFacet", "DateFacet", "FACETS", "ReaderData", "reader_data", "build_buckets",
+    "resolve_values", "UNKNOWN_LABEL", "day_ordinal",
+]
+
+UNKNOWN_LABEL = "غير معروف"
+_EPOCH_ORDINAL = Date(1970, 1, 1).toordinal()
+_USECS_PER_DAY = 86_400_000_000
+_MAX_USECS = Date(9999, 12, 31).toordinal() * _USECS_PER_DAY
+
+
+def day_ordinal(d: Date) -> int:
+    return d.toordinal()
+
+
+# ---------------------------------------------------------------- reader data
+
+
+@dataclass
+class TermData:
+    """Posting lists of one ID/KEYWORD field as flat arrays."""
+
+    values: list[str]  # value id -> canonical value
+    pair_docs: np.ndarray  # int32, one entry per (doc, value) posting
+    pair_vals: np.ndarray  # int32, value id of that posting
+    has_value: np.ndarray  # bool per doc
+    df: np.ndarray  # live documents per value
+    keys: dict[str, list[str]] = field(default_factory=dict)  # normalized lookup key -> values
+
+
+@dataclass
+class DateData:
+    ordinal: np.ndarray  # int32 per doc: date.toordinal(), 0 = unknown
+    year: np.ndarray  # int32, 0 = unknown
+    month: np.ndarray  # int8, 0 = unknown (or only the year is known)
+
+
+@dataclass
+class ReaderData:
+    """Everything facets, sorting and collapsing need, for one reader."""
+
+    n: int  # doc_count_all (docnums 0..n-1)
+    live: np.ndarray  # bool: not deleted
+    terms: dict[str, TermData]  # facet name -> data (outlet, province, actor)
+    dates: DateData
+    group: np.ndarray  # int32: docnum of the first copy with the same content hash
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def _leaf_key(leaf: Any) -> tuple:
+    storage = getattr(leaf, "_storage", None)
+    where = getattr(storage, "folder", None) or id(storage)
+    seg = leaf.segment() if hasattr(leaf, "segment") else None
+    segid = seg.segment_id() if seg is not None and hasattr(seg, "segment_id") else id(leaf)
+    return (where, segid, leaf.doc_count_all(), leaf.doc_count())
+
+
+def _reader_key(reader: Any) -> tuple:
+    return tuple(_leaf_key(leaf) for leaf, _ in reader.leaf_readers())
+
+
+_CACHE: "OrderedDict[tuple, ReaderData]" = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+_CACHE_SIZE = 4  # readers kept: the current one and a few being swapped out
+
+
+def reader_data(reader: Any) -> ReaderData:
+    """The cached arrays of ``reader`` (built on first use, then reused by
+    every search on the same index generation)."""
+    key = _reader_key(reader)
+    with _CACHE_LOCK:
+        data = _CACHE.get(key)
+        if data is not None:
+            _CACHE.move_to_end(key)
+            return data
+    data = _build_reader_data(reader)
+    with _CACHE_LOCK:
+        _CACHE[key] = data
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return data
+
+
+def _ids(matcher: Any) -> np.ndarray:
+    return np.fromiter(matcher.all_ids(), dtype=np.int32)
+
+
+def _term_data(reader: Any, fieldname: str, n: int) -> TermData:
+    values: list[str] = []
+    docs: list[np.ndarray] = []
+    vals: list[np.ndarray] = []
+    for leaf, offset in reader.leaf_readers():
+        if fieldname not in leaf.schema:
+            continue
+        for term in leaf.lexicon(fieldname):
+            text = term.decode("utf-8") if isinstance(term, bytes) else term
+            ids = _ids(leaf.postings(fieldname, term)) + offset
+            if not len(ids):
+                continue
+            docs.append(ids)
+            vals.append(np.full(len(ids), -1, dtype=np.int32))
+            values.append(text)
+    # one id per distinct value across leaves
+    uniq = sorted(set(values))
+    vid = {v: i for i, v in enumerate(uniq)}
+    for arr, v in zip(vals, values):
+        arr[:] = vid[v]
+    pair_docs = np.concatenate(docs) if docs else np.zeros(0, np.int32)
+    pair_vals = np.concatenate(vals) if vals else np.zeros(0, np.int32)
+    has_value = np.zeros(n, dtype=bool)
+    has_value[pair_docs] = True
+    df = np.bincount(pair_vals, minlength=len(uniq)).astype(np.int64)
+    keys: dict[str, list[str]] = {}
+    for v in uniq:
+        for k in _value_keys(v):
+            keys.setdefault(k, []).append(v)
+    return TermData(uniq, pair_docs.astype(np.int32), pair_vals, has_value, df, keys)
+
+
+def _date_data(reader: Any, n: int) -> DateData:
+    ordinal = np.zeros(n, dtype=np.int32)
+    month_known = np.ones(n, dtype=bool)
+    for leaf, offset in reader.leaf_readers():
+        m = leaf.doc_count_all()
+        if "date" in leaf.schema and leaf.has_column("date"):
+            col = leaf.column_reader("date", translate=False)
+            # a missing date reads as the column default (a huge sentinel)
+            raw = np.fromiter((v if v and 0 < v < _MAX_USECS else 0 for v in col), dtype=np.int64, count=m)
+            # Missing dates: Whoosh writes the column default; real dates here
+            # are after year 1000, so anything before counts as unknown.
+            days = raw // _USECS_PER_DAY + 1
+            days[days < Date(1000, 1, 1).toordinal()] = 0
+            ordinal[offset:offset + m] = days
+        if "date_precision" in leaf.schema:
+            for term in (b"year", "year"):
+                try:
+                    ids = _ids(leaf.postings("date_precision", term))
+                except Exception:  # term absent in this leaf
+                    continue
+                month_known[ids + offset] = False
+                break
+    year = np.zeros(n, dtype=np.int32)
+    month = np.zeros(n, dtype=np.int8)
+    known = ordinal > 0
+    if known.any():
+        d64 = (ordinal[known].astype(np.int64) - _EPOCH_ORDINAL).astype("datetime64[D]")
+        y = d64.astype("datetime64[Y]").astype(np.int64) + 1970
+        mo = d64.astype("datetime64[M]").astype(np.int64) % 12 + 1
+        year[known] = y
+        month[known] = mo
+    month[~month_known] = 0
+    return DateData(ordinal, year, month)
+
+
+def _group_data(reader: Any, n: int) -> np.ndarray:
+    group = np.arange(n, dtype=np.int32)
+    if "content_hash" not in reader.schema:
+        return group
+    for text, ti in reader.iter_field("content_hash"):
+        if ti.doc_frequency() > 1:
+            ids = _ids(reader.postings("content_hash", text))
+            if len(ids) > 1:
+                group[ids] = ids.min()
+    return group
+
+
+def _build_reader_data(reader: Any) -> ReaderData:
+    n = reader.doc_count_all()
+    live = np.ones(n, dtype=bool)
+    if reader.has_deletions():
+        live[:] = False
+        live[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
+    terms = {f.name: _term_data(reader, f.field, n) for f in FACETS.values() if isinstance(f, TermFacet)}
+    return ReaderData(n, live, terms, _date_data(reader, n), _group_data(reader, n))
+
+
+# ---------------------------------------------------------------- value lookup
+
+
+def _norm_words(text: str) -> list[str]:
+    return [normalize(w) for w in re.findall(r"[^\W_]+", text)]
+
+
+def _value_keys(value: str) -> set[str]:
+    """Lookup keys of a canonical value: normalized, without ال, stemmed."""
+    words = _norm_words(value)
+    if not words:
+        return {value}
+    keys = {" ".join(words), "".join(words)}
+    bare = [w[2:] if w.startswith("ال") and len(w) > 4 else w for w in words]
+    keys.add(" ".join(bare))
+    keys.add(" ".join(stem(w) for w in words))
+    return keys
+
+
+@lru_cache(maxsize=1)
+def _alias_groups() -> dict[str, list[list[str]]]:
+    """``data/aliases.txt``: facet -> groups of equivalent names (normalized)."""
+    groups: dict[str, list[list[str]]] = {}
+    text = resources.files("search").joinpath("data", "aliases.txt").read_text(encoding="utf-8")
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line or "|" not in line:
+            continue
+        facet, *names = [p.strip() for p in line.split("|")]
+        names = [" ".join(_norm_words(n)) for n in names if n]
+        if facet and names:
+            groups.setdefault(facet, []).append(names)
+    return groups
+
+
+def resolve_values(data: ReaderData, facet: str, text: str) -> list[str]:
+    """Canonical values of ``facet`` that a user-typed ``text`` means.
+
+    Tries, in order: the normalized form (``ادلب`` -> ``إدلب``), the form
+    without the article and the stem, the alias groups of
+    ``data/aliases.txt`` (``داعش`` -> whichever name the index uses), a unique
+    value starting with the text, then a close spelling. ``[]`` if none.
+    """
+    if facet not in data.terms:
+        return []
+    td = data.terms[facet]
+    text = text.strip()
+    if text in td.keys or text in td.values:
+        return [text] if text in td.values else td.keys[text]
+    for k in _value_keys(text):
+        if k in td.keys:
+            return list(dict.fromkeys(td.keys[k]))
+    norm = " ".join(_norm_words(text))
+    for group in _alias_groups().get(facet, []):
+        if norm in group or any(k in group for k in _value_keys(text)):
+            found = [v for name in group for v in td.keys.get(name, [])]
+            if found:
+                return list(dict.fromkeys(found))
+    if len(norm) >= 3:
+        starts = sorted({v for k, vs in td.keys.items() if k.startswith(norm) for v in vs})
+        if len(starts) == 1:
+            return starts
+        close = difflib.get_close_matches(norm, list(td.keys), n=1, cutoff=0.84)
+        if close:
+            return list(dict.fromkeys(td.keys[close[0]]))
+    return []
+
+
+# ---------------------------------------------------------------- the facets
+
+
+class Facet:
+    """The one interface every facet implements."""
+
+    name: str
+    label: str
+    field: str
+    order: str = "count"  # bucket order: "count" (most first) or "value"
+
+    def restrict(self, data: ReaderData, selected: tuple[str, ...]) -> np.ndarray:
+        """Bool mask of documents having any of ``selected`` (``""``: no value)."""
+        raise NotImplementedError
+
+    def count(self, data: ReaderData, mask: np.ndarray, selected: tuple[str, ...]
+              ) -> tuple[list[str], np.ndarray, int]:
+        """``(values, counts, unknown)`` over the documents in ``mask``."""
+        raise NotImplementedError
+
+    def result(self, data: ReaderData, mask: np.ndarray, selected: tuple[str, ...], limit: int | None
+               ) -> FacetResult:
+        values, counts, unknown = self.count(data, mask, selected)
+        return build_buckets(self, values, counts, unknown, selected, limit)
+
+
+class TermFacet(Facet):
+    """A facet over an ID/KEYWORD field (one or several values per document)."""
+
+    def __init__(self, name: str, label: str, fieldname: str) -> None:
+        self.name, self.label, self.field = name, label, fieldname
+
+    def restrict(self, data: ReaderData, selected: tuple[str, ...]) -> np.ndarray:
+        td = data.terms[self.name]
+        mask = np.zeros(data.n, dtype=bool)
+        ids = [td.values.index(v) for v in selected if v in td.values] if len(selected) < 8 else \
+            [i for i, v in enumerate(td.values) if v in set(selected)]
+        if ids:
+            mask[td.pair_docs[np.isin(td.pair_vals, ids)]] = True
+        if "" in selected:
+            mask |= ~td.has_value
+        return mask
+
+    def count(self, data: ReaderData, mask: np.ndarray, selected: tuple[str, ...]
+              ) -> tuple[list[str], np.ndarray, int]:
+        td = data.terms[self.name]
+        counts = np.bincount(td.pair_vals[mask[td.pair_docs]], minlength=len(td.values))
+        unknown = int(np.count_nonzero(mask & ~td.has_value))
+        return td.values, counts, unknown
+
+
+class DateFacet(Facet):
+    """Years; the months of every selected year are added below it."""
+
+    order = "value"
+
+    def __init__(self) -> None:
+        self.name, self.label, self.field = "date", "التاريخ", "date"
+
+    def restrict(self, data: ReaderData, selected: tuple[str, ...]) -> np.ndarray:
+        dd = data.dates
+        mask = np.zeros(data.n, dtype=bool)
+        for v in selected:
+            if v == "":
+                mask |= dd.year == 0
+            elif len(v) == 4:
+                mask |= dd.year == int(v)
+            else:
+                y, m = v.split("-")
+                mask |= (dd.year == int(y)) & (dd.month == int(m))
+        return mask
+
+    def count(self, data: ReaderData, mask: np.ndarray, selected: tuple[str, ...]
+              ) -> tuple[list[str], np.ndarray, int]:
+        dd = data.dates
+        ys = dd.year[mask]
+        unknown = int(np.count_nonzero(ys == 0))
+        years, ycounts = np.unique(ys[ys > 0], return_counts=True)
+        values = [f"{y:04d}" for y in years]
+        counts = list(ycounts)
+        drill = sorted({int(v[:4]) for v in selected if v})
+        for y in drill:
+            in_year = mask & (dd.year == y)
+            months, mcounts = np.unique(dd.month[in_year], return_counts=True)
+            got = dict(zip(months.tolist(), mcounts.tolist()))
+            for mo in range(1, 13):
+                if got.get(mo):
+                    values.append(f"{y:04d}-{mo:02d}")
+                    counts.append(got[mo])
+        return values, np.asarray(counts, dtype=np.int64), unknown
+
+
+FACETS: dict[str, Facet] = {
+    "outlet": TermFacet("outlet", "المصدر", "outlet"),
+    "province": TermFacet("province", "المحافظة", "provinces"),
+    "actor": TermFacet("actor", "الجهة", "actors"),
+    "date": DateFacet(),
+}
+
+
+def build_buckets(facet: Facet, values: list[str], counts: Any, unknown: int,
+                  selected: tuple[str, ...], limit: int | None) -> FacetResult:
+    """The shared bucket builder.
+
+    Non-zero values ordered by count (or by value for dates), the top
+    ``limit`` kept; selected values always shown (at count 0 too); the
+    unknown bucket (value ``""``) last when it has documents or is selected;
+    ``other`` = how many non-zero values were left out.
+    """
+    counts = np.asarray(counts)
+    nz = np.flatnonzero(counts)
+    if facet.order == "count":
+        order = sorted(nz.tolist(), key=lambda i: (-int(counts[i]), values[i]))
+    else:  # chronological: years then their months
+        order = sorted(nz.tolist(), key=lambda i: values[i])
+    sel = set(selected)
+    shown = order if limit is None else order[:limit]
+    other = len(order) - len(shown)
+    buckets = [FacetBucket(values[i], int(counts[i]), values[i] in sel) for i in shown]
+    present = {b.value for b in buckets}
+    index = {v: i for i, v in enumerate(values)}
+    for v in selected:
+        if v and v not in present:
+            buckets.append(FacetBucket(v, int(counts[index[v]]) if v in index else 0, True))
+            present.add(v)
+    if facet.order == "value":
+        buckets.sort(key=lambda b: b.value)
+    if unknown or "" in sel:
+        buckets.append(FacetBucket("", int(unknown), "" in sel, UNKNOWN_LABEL))
+    return FacetResult(facet.name, facet.label, buckets, other=other, unknown=int(unknown))

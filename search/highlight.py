@@ -1,0 +1,139 @@
+"""Snippets from the original stored text, matched words in ``<mark>``.
+
+The matched words are found by running the index's analyzers over the stored
+text and comparing their terms with the query's terms; the tokens' offsets
+point into the original text, so diacritics, tatweel and clitics (``والسوريين``
+for ``سوريا``) are marked whole and exactly where they stand. Everything else
+is HTML-escaped. Fragments are sentences cut at ``. ، ؟ ؛ ! ?`` and line
+breaks; the best ~2 (most distinct matched terms) are shown in text order.
+
+>>> make_snippet("قال إنّ القوّاتِ السوريّة تقدمت.", {"سوري"}, set())
+'قال إنّ القوّاتِ <mark>السوريّة</mark> تقدمت.'
+"""
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+
+from analyzers import exact_analyzer, stem_analyzer
+
+__all__ = ["match_spans", "make_snippet", "mark_all"]
+
+_SENTENCE_END = re.compile(r"[.!?؟؛\n]+")
+_CLAUSE_END = re.compile(r"[،,]")
+FRAGMENT_CHARS = 220  # longest fragment; longer sentences are cut around their matches
+ELLIPSIS = " … "
+
+
+def match_spans(text: str, stem_terms: set[str], exact_terms: set[str]) -> list[tuple[int, int, str]]:
+    """``(start, end, term)`` of every token of ``text`` matching the query."""
+    spans: dict[tuple[int, int], str] = {}
+    if stem_terms:
+        for t in stem_analyzer()(text, positions=True, chars=True):
+            if t.text in stem_terms:
+                spans[(t.startchar, t.endchar)] = t.text
+    if exact_terms:
+        for t in exact_analyzer()(text, positions=True, chars=True):
+            if t.text in exact_terms:
+                spans[(t.startchar, t.endchar)] = t.text
+    return sorted((s, e, term) for (s, e), term in spans.items())
+
+
+def _render(text: str, start: int, end: int, spans: Iterable[tuple[int, int, str]]) -> str:
+    out, pos = [], start
+    for s, e, _ in spans:
+        if s < start or e > end:
+            continue
+        out.append(html.escape(text[pos:s]))
+        out.append(f"<mark>{html.escape(text[s:e])}</mark>")
+        pos = e
+    out.append(html.escape(text[pos:end]))
+    return "".join(out)
+
+
+def mark_all(text: str, stem_terms: set[str], exact_terms: set[str]) -> str:
+    """The whole ``text`` escaped, matched words marked (for titles)."""
+    return _render(text, 0, len(text), match_spans(text, stem_terms, exact_terms))
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    out, start = [], 0
+    for m in _SENTENCE_END.finditer(text):
+        end = m.end()
+        if text[start:end].strip():
+            out.append((start, end))
+        start = end
+    if text[start:].strip():
+        out.append((start, len(text)))
+    # trim surrounding white space of each fragment
+    trimmed = []
+    for s, e in out:
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        trimmed.append((s, e))
+    return trimmed
+
+
+def _window(text: str, s: int, e: int, spans: list[tuple[int, int, str]]) -> tuple[int, int, bool, bool]:
+    """Cut a long sentence to about ``FRAGMENT_CHARS`` around its first match:
+    at the commas (``،``) around it when possible, else at word bounds."""
+    if e - s <= FRAGMENT_CHARS:
+        return s, e, False, False
+    inside = [sp for sp in spans if sp[0] >= s and sp[1] <= e]
+    first = inside[0] if inside else (s, s, "")
+    # clauses of the sentence, cut after each comma
+    bounds = [s] + [m.end() for m in _CLAUSE_END.finditer(text, s, e)] + [e]
+    clauses = [(a, b) for a, b in zip(bounds, bounds[1:]) if b > a]
+    k = next((i for i, (a, b) in enumerate(clauses) if a <= first[0] < b), 0)
+    ws, we = clauses[k]
+    lo, hi = k, k
+    while True:  # grow by whole clauses, right first (the match's context follows it)
+        if hi + 1 < len(clauses) and clauses[hi + 1][1] - ws <= FRAGMENT_CHARS:
+            hi += 1
+            we = clauses[hi][1]
+        elif lo > 0 and we - clauses[lo - 1][0] <= FRAGMENT_CHARS:
+            lo -= 1
+            ws = clauses[lo][0]
+        else:
+            break
+    if we - ws > FRAGMENT_CHARS:  # one very long clause: cut at words around the match
+        ws = max(ws, first[0] - FRAGMENT_CHARS // 3)
+        we = min(we, ws + FRAGMENT_CHARS)
+        while ws > s and not text[ws - 1].isspace():
+            ws -= 1
+        while we < e and not text[we].isspace():
+            we += 1
+    while ws < we and text[ws].isspace():
+        ws += 1
+    while we > ws and text[we - 1].isspace():
+        we -= 1
+    return ws, we, ws > s, we < e
+
+
+def make_snippet(text: str, stem_terms: set[str], exact_terms: set[str], fragments: int = 2) -> str:
+    """HTML snippet of ``text``: the best ``fragments`` sentences, matches marked."""
+    if not text:
+        return ""
+    spans = match_spans(text, stem_terms, exact_terms)
+    sents = _sentences(text)
+    if not sents:
+        return ""
+    scored = []
+    for i, (s, e) in enumerate(sents):
+        terms = {t for a, b, t in spans if a >= s and b <= e}
+        if terms:
+            scored.append((-len(terms), i))
+    if scored:
+        chosen = sorted(i for _, i in sorted(scored)[:fragments])
+    else:
+        chosen = [0]
+    parts = []
+    for i in chosen:
+        s, e = sents[i]
+        ws, we, cut_l, cut_r = _window(text, s, e, spans)
+        frag = _render(text, ws, we, spans)
+        parts.append(("… " if cut_l else "") + frag + (" …" if cut_r else ""))
+    return ELLIPSIS.join(parts)

@@ -1,0 +1,613 @@
+"""The user's query -> a Whoosh query.
+
+Syntax (English and Arabic operators)::
+
+    القواعد الأمريكية          all words must match (AND), each by its stem
+    "مجلس الأمن"               phrase
+    داعش OR النصرة / داعش أو النصرة
+    -روسيا  /  NOT روسيا        exclusion
+    (حلب أو إدلب) قصف           grouping
+    سوري*                       prefix (expansions capped)
+    ماكنزي~  ماكنزي~2           fuzzy (expansions capped)
+    =الأمريكية                  exact form (exact level, not the stem)
+    outlet:sabq  مصدر:سبق       field filters: outlet/مصدر, province/محافظة,
+    province:ادلب محافظة:إدلب   actor/جهة, date/تاريخ
+    date:2015-07..2015-08  تاريخ:2015  تاريخ:تموز-2015
+
+Query words go through the index's own analyzers (``stem_analyzer`` /
+``exact_analyzer``), so stop words simply drop out and never make an AND
+fail. A query that cannot be parsed (unbalanced quotes or brackets, dangling
+operators, too deep nesting) is searched as its plain words, with a notice.
+
+Ranking: each word matches ``title`` (boosted) or ``body`` at the stem level;
+an optional clause adds the exact-level twin of every positive word (so an
+exact form outranks a stem-only match) and, for several words, their
+proximity in the body.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date as Date, datetime, time
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from whoosh import query as wq
+
+from analyzers import exact_analyzer, normalize, stem_analyzer
+from analyzers.tokenizers import iter_words
+from search.facets import ReaderData, resolve_values
+from search.request import (MAX_FUZZY_EXPANSIONS, MAX_PREFIX_EXPANSIONS, MAX_QUERY_TERMS,
+                            SearchRequestError)
+
+__all__ = ["parse", "compile_query", "CompiledQuery", "QueryParseError", "QueryTooComplex",
+           "Word", "Phrase", "FieldFilter", "Not", "And", "Or", "parse_date_value",
+           "TITLE_BOOST", "EXACT_BOOST"]
+
+# Ranking knobs (checked with bench/eval_search.py).
+TITLE_BOOST = 2.0
+EXACT_BOOST = 0.5  # weight of the exact-level twin clause
+PROXIMITY_BOOST = 1.0
+PROXIMITY_SLOP = 4
+MAX_DEPTH = 12
+
+
+class QueryParseError(ValueError):
+    """The query is not well formed (the service falls back to plain words)."""
+
+
+class QueryTooComplex(SearchRequestError):
+    """Too many terms: refused with a message, not searched."""
+
+
+# ---------------------------------------------------------------- AST
+
+
+@dataclass
+class Word:
+    text: str
+    mode: str = "stem"  # stem | exact | prefix | fuzzy
+    dist: int = 1
+
+
+@dataclass
+class Phrase:
+    text: str
+    exact: bool = False
+
+
+@dataclass
+class FieldFilter:
+    facet: str  # outlet | province | actor | date
+    value: str
+
+
+@dataclass
+class Not:
+    child: Any
+
+
+@dataclass
+class And:
+    children: list
+
+
+@dataclass
+class Or:
+    children: list
+
+
+Node = Word | Phrase | FieldFilter | Not | And | Or
+
+_OR = {"or", "أو", "او", "|", "||"}
+_AND = {"and", "&", "&&"}
+_NOT = {"not", "!"}
+_QUOTES = {'"': '"', "“": "”", "”": "”", "«": "»", "„": "“", "″": "″", "'": "'"}
+_FIELD_NAMES = {
+    "outlet": "outlet", "source": "outlet", "مصدر": "outlet", "المصدر": "outlet", "صحيفه": "outlet",
+    "الصحيفه": "outlet", "موقع": "outlet",
+    "province": "province", "محافظه": "province", "المحافظه": "province", "place": "province",
+    "actor": "actor", "جهه": "actor", "الجهه": "actor", "فاعل": "actor",
+    "date": "date", "تاريخ": "date", "التاريخ": "date", "year": "date", "سنه": "date",
+}
+
+
+def _field_name(name: str) -> str | None:
+    return _FIELD_NAMES.get(normalize(name.strip().lower()))
+
+
+# ---------------------------------------------------------------- lexer
+
+
+def _lex(q: str) -> list[tuple[str, str]]:
+    """Tokens ``(kind, text)``: LP, RP, PHRASE, FIELD (text "name\\0value"), WORD, OR, AND, NOT."""
+    out: list[tuple[str, str]] = []
+    i, n = 0, len(q)
+    while i < n:
+        c = q[i]
+        if c.isspace():
+            i += 1
+            continue
+        if c in "()":
+            out.append(("LP" if c == "(" else "RP", c))
+            i += 1
+            continue
+        if c in "-" and i + 1 < n and (q[i + 1] in "(" or q[i + 1] in _QUOTES):
+            out.append(("NOT", "-"))
+            i += 1
+            continue
+        prefix = ""
+        if c == "=" and i + 1 < n and q[i + 1] in _QUOTES:
+            prefix, i = "=", i + 1
+            c = q[i]
+        if c in _QUOTES and c != "'":
+            close = _QUOTES[c]
+            j = i + 1
+            while j < n and q[j] != close and not (close in "”“" and q[j] in '"”“'):
+                j += 1
+            if j >= n:
+                raise QueryParseError("a quotation mark is not closed")
+            out.append(("PHRASE", prefix + q[i + 1:j]))
+            i = j + 1
+            continue
+        j = i
+        while j < n and not q[j].isspace() and q[j] not in "()" and not (q[j] in _QUOTES and q[j] != "'"):
+            j += 1
+        tok = q[i:j]
+        # field:value, the value possibly quoted
+        if ":" in tok and not tok.startswith(":"):
+            name, _, value = tok.partition(":")
+            fname = _field_name(name.lstrip("-"))
+            if fname is not None:
+                neg = name.startswith("-")
+                if not value and j < n and q[j] in _QUOTES:
+                    close = _QUOTES[q[j]]
+                    k = j + 1
+                    while k < n and q[k] != close and not (close in "”“" and q[k] in '"”“'):
+                        k += 1
+                    if k >= n:
+                        raise QueryParseError("a quotation mark is not closed")
+                    value, j = q[j + 1:k], k + 1
+                if not value.strip():
+                    raise QueryParseError(f"the filter {name}: has no value")
+                if neg:
+                    out.append(("NOT", "-"))
+                out.append(("FIELD", f"{fname}\0{value}"))
+                i = j
+                continue
+        low = tok.lower()
+        if low in _OR:
+            out.append(("OR", tok))
+        elif low in _AND:
+            out.append(("AND", tok))
+        elif tok in ("NOT",) or low in _NOT:
+            out.append(("NOT", tok))
+        else:
+            out.append(("WORD", tok))
+        i = j
+    return out
+
+
+# ---------------------------------------------------------------- parser
+
+
+def _word_node(tok: str) -> Node | None:
+    neg = False
+    while tok[:1] in "-+":
+        neg = neg or tok[0] == "-"
+        tok = tok[1:]
+    mode, dist = "stem", 1
+    if tok.startswith("="):
+        mode, tok = "exact", tok[1:]
+    m = re.search(r"~(\d?)$", tok)
+    if m:
+        mode, tok = "fuzzy", tok[: m.start()]
+        dist = int(m.group(1)) if m.group(1) else 0  # 0: by length
+    elif tok.endswith("*"):
+        mode, tok = "prefix", tok.rstrip("*")
+    if not any(True for _ in iter_words(tok)):
+        return None  # punctuation only
+    node: Node = Word(tok, mode, dist)
+    return Not(node) if neg else node
+
+
+class _Parser:
+    def __init__(self, tokens: list[tuple[str, str]]) -> None:
+        self.toks, self.i = tokens, 0
+
+    def peek(self) -> str | None:
+        return self.toks[self.i][0] if self.i < len(self.toks) else None
+
+    def parse(self) -> Node:
+        node = self.or_expr(0)
+        if self.i < len(self.toks):
+            raise QueryParseError("a closing bracket has no opening one")
+        return node
+
+    def or_expr(self, depth: int) -> Node:
+        if depth > MAX_DEPTH:
+            raise QueryParseError("brackets are nested too deeply")
+        parts = [self.and_expr(depth)]
+        while self.peek() == "OR":
+            self.i += 1
+            if self.peek() in (None, "RP", "OR"):
+                raise QueryParseError("OR / أو needs a word after it")
+            parts.append(self.and_expr(depth))
+        return parts[0] if len(parts) == 1 else Or(parts)
+
+    def and_expr(self, depth: int) -> Node:
+        parts = []
+        while self.peek() not in (None, "RP", "OR"):
+            if self.peek() == "AND":
+                self.i += 1
+                continue
+            parts.append(self.unary(depth))
+        if not parts:
+            raise QueryParseError("an operator has nothing to apply to")
+        return parts[0] if len(parts) == 1 else And(parts)
+
+    def unary(self, depth: int) -> Node:
+        kind, text = self.toks[self.i]
+        if kind == "NOT":
+            self.i += 1
+            if self.peek() in (None, "RP", "OR", "AND"):
+                raise QueryParseError("NOT / - needs a word after it")
+            return Not(self.unary(depth + 1))
+        self.i += 1
+        if kind == "LP":
+            node = self.or_expr(depth + 1)
+            if self.peek() != "RP":
+                raise QueryParseError("a bracket is not closed")
+            self.i += 1
+            return node
+        if kind == "RP":
+            raise QueryParseError("a closing bracket has no opening one")
+        if kind == "PHRASE":
+            exact = text.startswith("=")
+            return Phrase(text[1:] if exact else text, exact)
+        if kind == "FIELD":
+            name, _, value = text.partition("\0")
+            return FieldFilter(name, value.strip())
+        node = _word_node(text)
+        return node if node is not None else And([])
+
+
+def parse(q: str) -> Node:
+    """Parse a query string into the AST (raises :class:`QueryParseError`).
+
+    >>> parse('داعش أو "جبهة النصرة" -روسيا')
+    Or(children=[Word(text='داعش', mode='stem', dist=1), And(children=[Phrase(text='جبهة النصرة', exact=False), Not(child=Word(text='روسيا', mode='stem', dist=1))])])
+    """
+    toks = _lex(q)
+    if not toks:
+        return And([])
+    return _Parser(toks).parse()
+
+
+def plain_words(q: str) -> Node:
+    """The fallback: every word of the query, all required."""
+    return And([Word(m.group()) for m in iter_words(q)])
+
+
+def count_terms(node: Node) -> int:
+    if isinstance(node, (Word, Phrase, FieldFilter)):
+        return 1
+    if isinstance(node, Not):
+        return count_terms(node.child)
+    return sum(count_terms(c) for c in node.children)
+
+
+def describe(node: Node) -> str:
+    """A readable form of the AST (for ``--explain``)."""
+    if isinstance(node, Word):
+        mark = {"stem": "", "exact": "=", "prefix": "", "fuzzy": ""}[node.mode]
+        tail = "*" if node.mode == "prefix" else (f"~{node.dist or ''}" if node.mode == "fuzzy" else "")
+        return f"{mark}{node.text}{tail}"
+    if isinstance(node, Phrase):
+        return ("=" if node.exact else "") + f'"{node.text}"'
+    if isinstance(node, FieldFilter):
+        return f"{node.facet}:{node.value}"
+    if isinstance(node, Not):
+        return f"NOT {describe(node.child)}"
+    if isinstance(node, And):
+        return "(" + " AND ".join(describe(c) for c in node.children) + ")" if node.children else "()"
+    return "(" + " OR ".join(describe(c) for c in node.children) + ")"
+
+
+# ---------------------------------------------------------------- dates
+
+
+@lru_cache(maxsize=1)
+def _months() -> dict[str, int]:
+    table: dict[str, int] = {}
+    text = resources.files("search").joinpath("data", "months.txt").read_text(encoding="utf-8")
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        num, *names = [p.strip() for p in line.split("|")]
+        for name in names:
+            table[" ".join(normalize(w) for w in name.lower().split())] = int(num)
+    return table
+
+
+def _date_point(text: str, end: bool) -> Date:
+    """One side of a date range: ISO forms or a month name with a year."""
+    words = [normalize(w).lower() for w in re.split(r"[\s\-/._]+", text.strip()) if w]
+    if not words:
+        raise QueryParseError("empty date")
+    nums = [w for w in words if w.isdigit()]
+    names = [w for w in words if not w.isdigit()]
+    month: int | None = None
+    if names:
+        key = " ".join(names)
+        month = _months().get(key)
+        if month is None:
+            raise QueryParseError(f"unknown month {' '.join(names)!r}")
+    year = next((int(w) for w in nums if len(w) == 4), None)
+    if year is None:
+        raise QueryParseError(f"the date {text!r} has no year")
+    rest = [int(w) for w in nums if len(w) != 4]
+    day = None
+    if month is None and rest:
+        month = rest.pop(0)
+    if rest:
+        day = rest.pop(0)
+    try:
+        if day is not None:
+            return Date(year, month or 1, day)
+        if month is not None:
+            if end:
+                nxt = Date(year + (month == 12), month % 12 + 1, 1)
+                return Date.fromordinal(nxt.toordinal() - 1)
+            return Date(year, month, 1)
+    except ValueError:
+        raise QueryParseError(f"the date {text!r} does not exist") from None
+    return Date(year, 12, 31) if end else Date(year, 1, 1)
+
+
+def parse_date_value(value: str) -> tuple[Date | None, Date | None]:
+    """``2015``, ``2015-07``, ``2015-07..2015-08``, ``..2015``, ``تموز-2015`` ->
+    inclusive ``(first day, last day)``; ``None`` for an open side.
+
+    >>> parse_date_value("تموز-2015")
+    (datetime.date(2015, 7, 1), datetime.date(2015, 7, 31))
+    """
+    value = value.strip()
+    if ".." in value:
+        a, _, b = value.partition("..")
+        start = _date_point(a, end=False) if a.strip() else None
+        stop = _date_point(b, end=True) if b.strip() else None
+        if start is None and stop is None:
+            raise QueryParseError("a date range needs at least one end")
+        if start and stop and start > stop:
+            raise QueryParseError("the date range ends before it starts")
+        return start, stop
+    return _date_point(value, end=False), _date_point(value, end=True)
+
+
+def date_range_query(start: Date | None, stop: Date | None) -> wq.Query:
+    s = datetime.combine(start, time.min) if start else None
+    e = datetime.combine(stop, time.max) if stop else None
+    return wq.DateRange("date", s, e)
+
+
+# ---------------------------------------------------------------- compiler
+
+
+@dataclass
+class CompiledQuery:
+    """What the service needs from a query."""
+
+    match: wq.Query  # decides which documents match
+    scored: wq.Query  # match + optional ranking clauses
+    ast: Any
+    stem_terms: set[str] = field(default_factory=set)  # for highlighting
+    exact_terms: set[str] = field(default_factory=set)
+    words: list[str] = field(default_factory=list)  # positive plain words (for "did you mean")
+    notices: list[str] = field(default_factory=list)
+    fallback: bool = False
+    empty: bool = False  # no positive condition at all: everything matches
+
+    def explain(self) -> str:
+        return f"{describe(self.ast)}\n{self.scored!r}"
+
+
+class _Compiler:
+    def __init__(self, reader: Any, data: ReaderData | None, exact_all: bool) -> None:
+        self.reader, self.data, self.exact_all = reader, data, exact_all
+        self.stem_an, self.exact_an = stem_analyzer(), exact_analyzer()
+        self.boosts: list[wq.Query] = []
+        self.cq = CompiledQuery(wq.NullQuery, wq.NullQuery, None)
+
+    # -- words
+    def _terms(self, text: str, level: str) -> list[tuple[str, int]]:
+        an = self.stem_an if level == "stem" else self.exact_an
+        return [(t.text, t.pos) for t in an(text, positions=True)]
+
+    def _either(self, fields: tuple[str, str], term: str) -> wq.Query:
+        return wq.Or([wq.Term(fields[0], term, boost=TITLE_BOOST), wq.Term(fields[1], term)])
+
+    def _phrase(self, terms: list[tuple[str, int]], fields: tuple[str, str]) -> wq.Query:
+        words = [t for t, _ in terms]
+        gaps = [b - a for (_, a), (_, b) in zip(terms, terms[1:])]
+        slop = max(gaps) if gaps else 1
+        return wq.Or([wq.Phrase(fields[0], words, slop=slop, boost=TITLE_BOOST),
+                      wq.Phrase(fields[1], words, slop=slop)])
+
+    def word(self, node: Word, positive: bool) -> wq.Query | None:
+        mode = "exact" if self.exact_all and node.mode == "stem" else node.mode
+        if mode == "prefix":
+            return self._expand(node, positive, self._prefix_terms(node.text), "prefix")
+        if mode == "fuzzy":
+            return self._expand(node, positive, self._fuzzy_terms(node), "fuzzy")
+        level = "exact" if mode == "exact" else "stem"
+        fields = ("title_exact", "body_exact") if level == "exact" else ("title", "body")
+        terms = self._terms(node.text, level)
+        if not terms:
+            self.cq.notices.append(f"«{node.text}» is a stop word and was ignored")
+            return None
+        if positive:
+            (self.cq.exact_terms if level == "exact" else self.cq.stem_terms).update(t for t, _ in terms)
+        if len(terms) > 1:  # a "word" with inner punctuation: its parts as a phrase
+            return self._phrase(terms, fields)
+        if positive and level == "stem":
+            self.cq.words.append(node.text)
+            for e, _ in self._terms(node.text, "exact"):
+                self.boosts.append(self._either(("title_exact", "body_exact"), e))
+        return self._either(fields, terms[0][0])
+
+    def _prefix_terms(self, text: str) -> list[str]:
+        p = normalize(text)
+        cands = {p, p[2:] if p.startswith("ال") and len(p) > 3 else p}
+        found: dict[str, int] = {}
+        for c in cands:
+            if len(c) < 2:
+                continue
+            for i, t in enumerate(self.reader.expand_prefix("body", c)):
+                t = t.decode("utf-8") if isinstance(t, bytes) else t
+                if i > 5000:
+                    break
+                found[t] = self.reader.doc_frequency("body", t)
+        return [t for t, _ in sorted(found.items(), key=lambda kv: -kv[1])]
+
+    def _fuzzy_terms(self, node: Word) -> list[str]:
+        terms = self._terms(node.text, "stem") or [(normalize(node.text), 0)]
+        base = terms[0][0]
+        dist = node.dist or (1 if len(base) <= 5 else 2)
+        dist = min(dist, 2)
+        found = {base: self.reader.doc_frequency("body", base)}
+        for t in self.reader.terms_within("body", base, dist, prefix=1):
+            t = t.decode("utf-8") if isinstance(t, bytes) else t
+            found[t] = self.reader.doc_frequency("body", t)
+        return [t for t, _ in sorted(found.items(), key=lambda kv: (kv[0] != base, -kv[1]))]
+
+    def _expand(self, node: Word, positive: bool, terms: list[str], kind: str) -> wq.Query | None:
+        cap = MAX_PREFIX_EXPANSIONS if kind == "prefix" else MAX_FUZZY_EXPANSIONS
+        if len(terms) > cap:
+            self.cq.notices.append(f"«{node.text}» matched {len(terms)} index words; "
+                                   f"only the {cap} most frequent were searched")
+            terms = terms[:cap]
+        terms = [t for t in terms if t]
+        if not terms:
+            self.cq.notices.append(f"no word in the index matches «{node.text}{'*' if kind == 'prefix' else '~'}»")
+            return wq.NullQuery
+        if positive:
+            self.cq.stem_terms.update(terms)
+        return wq.Or([self._either(("title", "body"), t) for t in terms])
+
+    def phrase(self, node: Phrase, positive: bool) -> wq.Query | None:
+        level = "exact" if node.exact or self.exact_all else "stem"
+        fields = ("title_exact", "body_exact") if level == "exact" else ("title", "body")
+        terms = self._terms(node.text, level)
+        if not terms:
+            self.cq.notices.append(f"the phrase «{node.text}» has only stop words and was ignored")
+            return None
+        if positive:
+            (self.cq.exact_terms if level == "exact" else self.cq.stem_terms).update(t for t, _ in terms)
+            if level == "stem":
+                ex = self._terms(node.text, "exact")
+                if len(ex) > 1:
+                    self.boosts.append(self._phrase(ex, ("title_exact", "body_exact")))
+        if len(terms) == 1:
+            return self._either(fields, terms[0][0])
+        return self._phrase(terms, fields)
+
+    def field_filter(self, node: FieldFilter) -> wq.Query:
+        if node.facet == "date":
+            start, stop = parse_date_value(node.value)
+            return date_range_query(start, stop)
+        from search.facets import FACETS
+        fieldname = FACETS[node.facet].field
+        values = resolve_values(self.data, node.facet, node.value) if self.data is not None else []
+        if not values:
+            self.cq.notices.append(f"no {node.facet} called «{node.value}» in the index")
+            return wq.NullQuery
+        if len(values) == 1:
+            return wq.Term(fieldname, values[0])
+        return wq.Or([wq.Term(fieldname, v) for v in values])
+
+    # -- structure
+    def compile(self, node: Node, positive: bool = True) -> wq.Query | None:
+        if isinstance(node, Word):
+            return self.word(node, positive)
+        if isinstance(node, Phrase):
+            return self.phrase(node, positive)
+        if isinstance(node, FieldFilter):
+            return self.field_filter(node)
+        if isinstance(node, Not):
+            inner = self.compile(node.child, not positive)
+            return None if inner is None else wq.Not(inner)
+        if isinstance(node, Or):
+            parts = [p for p in (self.compile(c, positive) for c in node.children) if p is not None]
+            if not parts:
+                return None
+            if any(isinstance(p, wq.Not) for p in parts):
+                # "a OR -b": a NOT inside OR means "everything but b"
+                parts = [wq.AndNot(wq.Every(), p.query) if isinstance(p, wq.Not) else p for p in parts]
+            return parts[0] if len(parts) == 1 else wq.Or(parts)
+        parts = [p for p in (self.compile(c, positive) for c in node.children) if p is not None]
+        pos = [p for p in parts if not isinstance(p, wq.Not)]
+        neg = [p.query for p in parts if isinstance(p, wq.Not)]
+        if not pos and not neg:
+            return None
+        base = (pos[0] if len(pos) == 1 else wq.And(pos)) if pos else wq.Every()
+        if neg:
+            base = wq.AndNot(base, neg[0] if len(neg) == 1 else wq.Or(neg))
+        return base
+
+
+def _proximity(ast: Node, compiler: _Compiler) -> wq.Query | None:
+    """Several plain words at the top: reward them standing close in the body."""
+    if not isinstance(ast, And):
+        return None
+    words = [c for c in ast.children if isinstance(c, Word) and c.mode == "stem"]
+    if len(words) < 2 or len(words) > 6:
+        return None
+    terms = [t for w in words for t, _ in compiler._terms(w.text, "stem")]
+    if len(terms) < 2:
+        return None
+    return wq.Or([wq.Phrase("body", terms, slop=PROXIMITY_SLOP, boost=PROXIMITY_BOOST),
+                  wq.Phrase("title", terms, slop=PROXIMITY_SLOP, boost=PROXIMITY_BOOST * TITLE_BOOST)])
+
+
+def compile_query(q: str, reader: Any, data: ReaderData | None = None, exact: bool = False) -> CompiledQuery:
+    """Parse and compile ``q`` against ``reader`` (for expansions and facet
+    values). Never raises for a malformed query (falls back to plain words);
+    raises :class:`QueryTooComplex` when the query has too many terms.
+    """
+    notices: list[str] = []
+    fallback = False
+    try:
+        ast = parse(q)
+        if count_terms(ast) > MAX_QUERY_TERMS:
+            raise QueryTooComplex(f"the query has {count_terms(ast)} terms; at most {MAX_QUERY_TERMS} are allowed")
+        comp = _Compiler(reader, data, exact)
+        main = comp.compile(ast)
+    except QueryParseError as e:
+        fallback = True
+        notices.append(f"the query could not be parsed ({e}); its words were searched instead")
+        ast = plain_words(q)
+        if count_terms(ast) > MAX_QUERY_TERMS:
+            raise QueryTooComplex(
+                f"the query has {count_terms(ast)} words; at most {MAX_QUERY_TERMS} are allowed") from None
+        comp = _Compiler(reader, data, exact)
+        main = comp.compile(ast)
+    cq = comp.cq
+    cq.ast, cq.fallback = ast, fallback
+    cq.notices[:0] = notices
+    if main is None:
+        cq.empty = True
+        main = wq.Every()
+    boosts = list(comp.boosts)
+    prox = _proximity(ast, comp)
+    if prox is not None:
+        boosts.append(prox)
+    cq.match = main
+    if boosts and not cq.empty:
+        opt = wq.Or(boosts, boost=EXACT_BOOST) if len(boosts) > 1 else boosts[0].with_boost(EXACT_BOOST)
+        cq.scored = wq.AndMaybe(main, opt)
+    else:
+        cq.scored = main
+    return cq

@@ -1,0 +1,431 @@
+"""``run(index, request) -> SearchResult``: the only place a search happens.
+
+One request is answered in four steps:
+
+1. the query is parsed and compiled (:mod:`search.query`) against the reader;
+2. ONE pass over the query's matcher collects every matching docnum into a
+   numpy mask (``all_ids``, chunked so the time limit is honoured);
+3. facet selections and the date range become masks from the per-reader
+   arrays (:mod:`search.facets`), facets are counted with numpy, each with
+   every filter but its own;
+4. the page: by relevance, Whoosh scores the query (BM25F, title boosted,
+   exact-level and proximity boosts) with a top-K collector restricted to the
+   final mask inside Whoosh's ``TimeLimitCollector``; by date, numpy sorts
+   the mask. Syndicated copies are collapsed, snippets made for the page only.
+
+``index`` may be a Whoosh ``Index`` (a searcher is opened and closed per
+call) or an open ``Searcher`` (kept open: the web layer caches one and
+refreshes it when the index is swapped).
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any, Iterator
+
+import numpy as np
+from whoosh import collectors, scoring
+from whoosh import query as wq
+from whoosh.searching import Searcher, TimeLimit
+
+from analyzers import normalize, stem
+from search.facets import FACETS, ReaderData, build_buckets, reader_data, _norm_words, _value_keys
+from search.highlight import make_snippet, mark_all
+from search.query import CompiledQuery, compile_query
+from search.request import SearchRequest, SearchRequestError
+from search.results import FacetResult, Hit, SearchResult
+
+__all__ = ["run", "more_like_this", "get_document", "facet_values", "weighting", "open_searcher",
+           "suggest"]
+
+_CHUNK = 1 << 16
+
+
+def weighting() -> scoring.WeightingModel:
+    """BM25F as Marsad ranks: titles are short, so their length matters less."""
+    return scoring.BM25F(B=0.75, K1=1.2, title_B=0.5, title_exact_B=0.5)
+
+
+def open_searcher(index: Any) -> Searcher:
+    """A searcher with Marsad's weighting (callers close it)."""
+    return index.searcher(weighting=weighting())
+
+
+@contextmanager
+def _searcher(index: Any) -> Iterator[Searcher]:
+    if isinstance(index, Searcher):
+        yield index
+        return
+    s = open_searcher(index)
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+# ---------------------------------------------------------------- matching
+
+
+def _match_mask(s: Searcher, q: wq.Query, data: ReaderData, deadline: float) -> tuple[np.ndarray, bool]:
+    """Bool mask of every document matching ``q``; ``partial`` if time ran out."""
+    mask = np.zeros(data.n, dtype=bool)
+    if isinstance(q, wq.Every):
+        return data.live.copy(), False
+    if q is wq.NullQuery:
+        return mask, False
+    for sub, offset in s.leaf_searchers():
+        try:
+            m = q.matcher(sub, sub.boolean_context())
+        except Exception as e:  # TermNotFound and friends: nothing matches here
+            if type(e).__name__ == "TermNotFound":
+                continue
+            raise
+        if not m.is_active():
+            continue
+        it = m.all_ids()
+        while True:
+            chunk = np.fromiter(itertools.islice(it, _CHUNK), dtype=np.int64)
+            if len(chunk):
+                mask[chunk + offset] = True
+            if len(chunk) < _CHUNK:
+                break
+            if time.perf_counter() > deadline:
+                return mask & data.live, True
+    return mask & data.live, False
+
+
+class _MaskedTopCollector(collectors.TopCollector):
+    """Top-K by score over the documents of a mask (facet selections applied)."""
+
+    def __init__(self, mask: np.ndarray, limit: int) -> None:
+        super().__init__(limit=limit)
+        self.mask = mask
+
+    def collect(self, sub_docnum: int) -> Any:
+        if not self.mask[self.offset + sub_docnum]:
+            return 0
+        return super().collect(sub_docnum)
+
+
+def _ranked(s: Searcher, cq: CompiledQuery, final: np.ndarray, k: int, time_limit: float
+            ) -> tuple[list[tuple[float, int]], bool]:
+    top = _MaskedTopCollector(final, k)
+    tlc = collectors.TimeLimitCollector(top, timelimit=time_limit, greedy=False)
+    partial = False
+    try:
+        s.search_with_collector(cq.scored, tlc)
+    except TimeLimit:
+        partial = True
+    res = top.results()
+    return [(float(score), int(doc)) for score, doc in res.top_n], partial
+
+
+def _by_date(data: ReaderData, final: np.ndarray, newest: bool) -> np.ndarray:
+    docs = np.flatnonzero(final)
+    ords = data.dates.ordinal[docs].astype(np.int64)
+    # unknown dates last either way; ties by docnum for a stable order
+    key = np.where(ords > 0, -ords if newest else ords, np.iinfo(np.int64).max)
+    return docs[np.lexsort((docs, key))]
+
+
+def _collapse(order: Any, data: ReaderData, collapse: bool) -> list[int]:
+    """Positions in ``order`` of each group's first (best) document."""
+    if not collapse:
+        return list(range(len(order)))
+    groups = data.group[np.asarray(order, dtype=np.int64)] if len(order) else np.zeros(0, np.int32)
+    _, first = np.unique(groups, return_index=True)
+    return sorted(first.tolist())
+
+
+# ---------------------------------------------------------------- hits
+
+
+def _iso(dt: Any, precision: str | None) -> str | None:
+    if not isinstance(dt, datetime):
+        return None
+    if precision == "year":
+        return f"{dt.year:04d}"
+    if precision == "month":
+        return f"{dt.year:04d}-{dt.month:02d}"
+    return dt.date().isoformat()
+
+
+def _split(v: Any) -> list[str]:
+    if not v:
+        return []
+    if isinstance(v, (list, tuple)):
+        return [str(x) for x in v]
+    return [x.strip() for x in str(v).split(",") if x.strip()]
+
+
+def _hit(s: Searcher, data: ReaderData, docnum: int, score: float | None, cq: CompiledQuery | None,
+         highlight: bool) -> Hit:
+    f = s.stored_fields(docnum)
+    body = f.get("body") or ""
+    title = f.get("title") or ""
+    st, ex = (cq.stem_terms, cq.exact_terms) if cq is not None else (set(), set())
+    hit = Hit(
+        id=f.get("id", ""), title=title, outlet=f.get("outlet") or None,
+        date=_iso(f.get("date"), f.get("date_precision")), date_precision=f.get("date_precision") or None,
+        provinces=_split(f.get("provinces")), actors=_split(f.get("actors")),
+        score=None if score is None else round(score, 4),
+        snippet=make_snippet(body, st, ex) if highlight else "", url=f.get("url") or None,
+    )
+    hit.title_html = mark_all(title, st, ex) if highlight else ""
+    g = data.group[docnum]
+    if g != docnum or _group_size(data, g) > 1:
+        for other in np.flatnonzero((data.group == g) & data.live).tolist():
+            if other != docnum:
+                of = s.stored_fields(other)
+                hit.copies.append({"id": of.get("id", ""), "outlet": of.get("outlet") or None,
+                                   "url": of.get("url") or None})
+    return hit
+
+
+def _group_size(data: ReaderData, g: int) -> int:
+    sizes = getattr(data, "_group_sizes", None)
+    if sizes is None:
+        sizes = np.bincount(data.group, minlength=data.n)
+        data._group_sizes = sizes  # type: ignore[attr-defined]
+    return int(sizes[g])
+
+
+# ---------------------------------------------------------------- did you mean
+
+# Letters readers and transliterators confuse (after normalization, which has
+# already folded hamza seats on alef, ى/ي and ة/ه).
+_CONFUSIONS = ["ذزظضد", "ثسص", "تط", "كقغج", "حهخ", "ئيء", "ؤوء", "عا"]
+_VOWELS = "اوي"
+
+
+def _variants(word: str) -> set[str]:
+    out: set[str] = set()
+    for i, c in enumerate(word):
+        for group in _CONFUSIONS:
+            if c in group:
+                out.update(word[:i] + r + word[i + 1:] for r in group if r != c)
+        if c in _VOWELS:
+            out.add(word[:i] + word[i + 1:])  # ماكينزي -> ماكنزي
+        if i and word[i - 1] == c:
+            out.add(word[:i] + word[i + 1:])
+    for i in range(1, len(word)):
+        for v in _VOWELS:
+            out.add(word[:i] + v + word[i:])  # ماكنزي -> ماكينزي
+    out.discard(word)
+    return {w for w in out if len(w) >= 2}
+
+
+def _df(reader: Any, word: str) -> int:
+    return reader.doc_frequency("body_exact", word) + reader.doc_frequency("title_exact", word)
+
+
+def suggest(reader: Any, words: list[str]) -> dict[str, str]:
+    """``{word: better spelling}`` for query words that are rare or absent
+    while a near variant is common: letter confusions (hamza seats, ذ/ز,
+    transliteration vowels ...) first, then edit distance 1."""
+    fixes: dict[str, str] = {}
+    for w in words:
+        e = normalize(w)
+        if not e or e.isdigit():
+            continue
+        df = _df(reader, e)
+        if df >= 3 or reader.doc_frequency("body", stem(e)) >= 20:
+            continue
+        best, best_df = None, 0
+        for c in _variants(e):
+            cdf = _df(reader, c)
+            if cdf > best_df:
+                best, best_df = c, cdf
+        if best_df < max(5, 5 * (df + 1)):
+            for t in reader.terms_within("body_exact", e, 1, prefix=1):
+                t = t.decode("utf-8") if isinstance(t, bytes) else t
+                cdf = _df(reader, t)
+                if cdf > best_df:
+                    best, best_df = t, cdf
+        if best is not None and best_df >= max(5, 5 * (df + 1)):
+            fixes[w] = best
+    return fixes
+
+
+def _suggestion(q: str, fixes: dict[str, str]) -> str:
+    for w, better in fixes.items():
+        q = q.replace(w, better)
+    return q
+
+
+# ---------------------------------------------------------------- run
+
+
+def run(index: Any, request: SearchRequest) -> SearchResult:
+    """Answer one search request (see the module docstring).
+
+    Raises :class:`~search.request.SearchRequestError` only for limits the
+    request breaks (too many terms); a malformed query is searched as plain
+    words, with ``fallback=True`` and a notice.
+    """
+    t0 = time.perf_counter()
+    deadline = t0 + request.time_limit
+    with _searcher(index) as s:
+        reader = s.reader()
+        data = reader_data(reader)
+        cq = compile_query(request.q, reader, data, exact=request.exact)
+        notices = list(cq.notices)
+        mask_q, partial = _match_mask(s, cq.match, data, deadline)
+        base = mask_q
+        if request.date_from or request.date_to:
+            ords = data.dates.ordinal
+            rng = ords > 0
+            if request.date_from:
+                rng &= ords >= request.date_from.toordinal()
+            if request.date_to:
+                rng &= ords <= request.date_to.toordinal()
+            base = base & rng
+        sel = {name: FACETS[name].restrict(data, vals) for name, vals in request.filters.items()}
+        final = base
+        for m in sel.values():
+            final = final & m
+        facets: dict[str, FacetResult] = {}
+        for name, facet in FACETS.items():
+            m = base
+            for other, om in sel.items():
+                if other != name:
+                    m = m & om
+            limit = None if name in request.facet_all else request.facet_limit
+            facets[name] = facet.result(data, m, request.selected(name), limit)
+
+        total_docs = int(np.count_nonzero(final))
+        if request.collapse and total_docs:
+            seen = np.zeros(data.n, dtype=bool)
+            seen[data.group[final]] = True
+            total = int(np.count_nonzero(seen))
+        else:
+            total = total_docs
+
+        need = request.page * request.page_size
+        start = (request.page - 1) * request.page_size
+        ranked: list[tuple[float | None, int]] = []
+        use_scores = request.sort == "relevance" and not cq.empty
+        if use_scores and total_docs:
+            k = min(total_docs, need * 2 + 20)
+            while True:
+                items, part = _ranked(s, cq, final, k, max(0.05, deadline - time.perf_counter()))
+                partial = partial or part
+                keep = _collapse([d for _, d in items], data, request.collapse)
+                if len(keep) >= need or k >= total_docs or part:
+                    break
+                k = min(total_docs, k * 4)
+            ranked = [items[i] for i in keep]
+        elif total_docs:
+            order = _by_date(data, final, newest=request.sort != "oldest")
+            keep = _collapse(order, data, request.collapse) if request.collapse else range(len(order))
+            ranked = [(None, int(order[i])) for i in list(keep)[: need]]
+        page_items = ranked[start:need]
+        hits = [_hit(s, data, d, sc, cq, request.highlight) for sc, d in page_items]
+
+        suggestion = None
+        if request.suggest and cq.words:
+            fixes = suggest(reader, cq.words)
+            if fixes:
+                suggestion = _suggestion(request.q, fixes)
+        if partial:
+            notices.append("the search took too long: results are partial")
+        if start >= total and total and request.page > 1:
+            notices.append(f"page {request.page} is past the last page of results")
+    result = SearchResult(
+        query=request.q, total=total, page=request.page, page_size=request.page_size, hits=hits,
+        facets=facets, took_ms=round((time.perf_counter() - t0) * 1000, 2), parsed_query=cq.explain(),
+        notices=notices, fallback=cq.fallback, suggestion=suggestion, partial=partial, sort=request.sort,
+        total_docs=total_docs,
+    )
+    return result
+
+
+# ---------------------------------------------------------------- documents
+
+
+def _docnum(s: Searcher, doc_id: str) -> int | None:
+    if not isinstance(doc_id, str) or not doc_id or len(doc_id) > 512:
+        return None
+    return s.document_number(id=doc_id)
+
+
+def get_document(index: Any, doc_id: str) -> dict[str, Any] | None:
+    """Stored fields of one document (by its ``id`` term only), with ``copies``
+    and ``evidence`` decoded; ``None`` if there is no such document."""
+    with _searcher(index) as s:
+        docnum = _docnum(s, doc_id)
+        if docnum is None:
+            return None
+        data = reader_data(s.reader())
+        f = dict(s.stored_fields(docnum))
+        hit = _hit(s, data, docnum, None, None, highlight=False)
+        f["date"] = hit.date
+        f["provinces"], f["actors"], f["copies"] = hit.provinces, hit.actors, hit.copies
+        ev = f.get("evidence")
+        if isinstance(ev, str):
+            try:
+                f["evidence"] = json.loads(ev)
+            except ValueError:
+                pass
+        return f
+
+
+def more_like_this(index: Any, doc_id: str, limit: int = 10) -> list[Hit]:
+    """Documents most like ``doc_id`` (its key terms, Bo1), copies excluded."""
+    if not 1 <= limit <= 100:
+        raise SearchRequestError("limit must be between 1 and 100")
+    with _searcher(index) as s:
+        docnum = _docnum(s, doc_id)
+        if docnum is None:
+            return []
+        data = reader_data(s.reader())
+        f = s.stored_fields(docnum)
+        text = f"{f.get('title', '')}\n{f.get('title', '')}\n{f.get('body', '')}"
+        g = data.group[docnum]
+        out: list[Hit] = []
+        seen = {int(g)}
+        for r in s.more_like(docnum, "body", text=text, top=limit * 2 + 5, numterms=20):
+            dg = int(data.group[r.docnum])
+            if dg in seen:
+                continue
+            seen.add(dg)
+            out.append(_hit(s, data, r.docnum, r.score, None, highlight=True))
+            if len(out) >= limit:
+                break
+        return out
+
+
+def facet_values(index: Any, name: str, q: str = "", request: SearchRequest | None = None,
+                 limit: int = 20) -> FacetResult:
+    """Search within a facet's values: those whose name contains ``q``
+    (normalized: ``ادلب`` finds ``إدلب``), counted over ``request``'s matches
+    with every filter but this facet's (all documents without a request)."""
+    if name not in FACETS:
+        raise SearchRequestError(f"unknown facet {name!r}: use one of {', '.join(FACETS)}")
+    if len(q) > 100:
+        raise SearchRequestError("facet value search: at most 100 characters")
+    facet = FACETS[name]
+    with _searcher(index) as s:
+        data = reader_data(s.reader())
+        if request is not None:
+            r = run(s, request.replace(page=1, page_size=1, highlight=False, suggest=False,
+                                       facet_all=(name,)))
+            buckets = r.facets[name].buckets
+            values = [b.value for b in buckets if b.value]
+            counts = [b.count for b in buckets if b.value]
+            unknown = r.facets[name].unknown
+            selected = request.selected(name)
+        else:
+            values, counts, unknown = facet.count(data, data.live, ())
+            selected = ()
+        needle = " ".join(_norm_words(q))
+        if needle:
+            keep = [i for i, v in enumerate(values)
+                    if needle in " ".join(_norm_words(v)) or any(needle in k for k in _value_keys(v))]
+            values = [values[i] for i in keep]
+            counts = [counts[i] for i in keep]
+            unknown = 0
+        return build_buckets(facet, list(values), np.asarray(counts, dtype=np.int64), unknown, selected, limit)
