@@ -23,6 +23,7 @@ not parsing.
 from __future__ import annotations
 
 import codecs
+import errno
 import csv
 import hashlib
 import io
@@ -394,7 +395,7 @@ def detect_encoding(sample: bytes, at_eof: bool = True) -> str | None:
                 t = None
             if t is not None and len(_CONTROL.findall(t)) <= 0.02 * len(t):
                 return enc
-        if nul > len(sample) // 100 or nul > 16:
+        if nul * 1000 >= len(sample) or nul > 16:  # text has no NULs; one stray one is let through
             return None
     try:
         text = codecs.getincrementaldecoder("utf-8")().decode(sample, final=at_eof)
@@ -416,8 +417,16 @@ def detect_encoding(sample: bytes, at_eof: bool = True) -> str | None:
     if good >= 3 * bad:
         return "utf-8"  # UTF-8 with a few invalid bytes: decoded with replacement, reported
     cp = sample.decode("cp1256")
-    if _arabic_share(cp) >= 0.6 and _plausible(cp):
-        return "cp1256"
+    if _plausible(cp):
+        high = [c for c in cp if ord(c) > 0x7F]
+        letters = [c for c in high if c.isalpha()]
+        if letters and sum(map(_is_arabic, letters)) >= 0.6 * len(letters):
+            return "cp1256"
+        # No letters, only punctuation: Arabic marks (؟ ، RLM), or «» which are
+        # the same bytes in Windows-1256 and -1252; guessers misfire on so little.
+        if not letters and (cp == sample.decode("cp1252", errors="replace")
+                            or sum(map(_is_arabic, high)) >= 0.5 * len(high)):
+            return "cp1256"
     try:
         from charset_normalizer import from_bytes
     except ImportError:  # pragma: no cover - it is a declared dependency
@@ -935,15 +944,10 @@ def _read_csv(unit: _Unit, chunks: Iterator[str], tsv: bool) -> Iterator[Record]
     limit = unit.ctx.raw_limit
     if csv.field_size_limit() < limit:
         csv.field_size_limit(limit)  # process-wide; only ever raised
-    oversized: set[int] = set()
 
     def lines() -> Iterator[str]:
-        for n, line in _lines(chunks, limit):
-            if line is None:
-                oversized.add(n)
-                yield "\n"
-            else:
-                yield line + "\n"
+        for _n, line in _lines(chunks, limit):
+            yield _OVERSIZED_LINE if line is None else line + "\n"
 
     src = lines()
     first = None
@@ -975,11 +979,11 @@ def _read_csv(unit: _Unit, chunks: Iterator[str], tsv: bool) -> Iterator[Record]
             unit.skip_record(reason, str(e), reader.line_num, row_no)
             continue
         if not row:
-            if reader.line_num in oversized:
-                row_no += 1
-                unit.skip_record("oversized", f"line over {limit} characters", reader.line_num, row_no)
             continue
         row_no += 1
+        if _OVERSIZED_LINE[:-1] in row[0]:
+            unit.skip_record("oversized", f"line over {limit} characters", reader.line_num, row_no)
+            continue
         if len(row) > len(header) and any(x.strip() for x in row[len(header):]):
             unit.warn("csv-extra-fields", f"{len(row)} fields for {len(header)} columns; extras ignored",
                       reader.line_num, row_no)
@@ -987,6 +991,9 @@ def _read_csv(unit: _Unit, chunks: Iterator[str], tsv: bool) -> Iterator[Record]
         rec = _from_object(unit, obj, num=row_no, line=reader.line_num)
         if rec is not None:
             yield rec
+
+
+_OVERSIZED_LINE = "\x00marsad: oversized line dropped\x00\n"  # stands in for a dropped line in the CSV stream
 
 
 def _chain(*its: Iterable[str]) -> Iterator[str]:
@@ -1086,6 +1093,12 @@ def _read_file(ctx: _Ctx, full: str, rel: str) -> Iterator[Record]:
         yield from _read_stream(unit, raw, kind, full)
 
 
+def _stat_reason(path: str, e: OSError) -> str:
+    if e.errno == errno.ELOOP:
+        return "symlink-loop"
+    return "broken-symlink" if os.path.islink(path) and e.errno == errno.ENOENT else "unreadable"
+
+
 def _walk(ctx: _Ctx, path: str, rel: str, stack: tuple[str, ...]) -> Iterator[Record]:
     """Depth-first, sorted by name; ``stack`` holds the real paths of the
     directories above, so a symlink back up is a loop, reported not followed."""
@@ -1104,8 +1117,7 @@ def _walk(ctx: _Ctx, path: str, rel: str, stack: tuple[str, ...]) -> Iterator[Re
         try:
             st = os.stat(full)  # follows symlinks
         except OSError as e:
-            reason = "broken-symlink" if os.path.islink(full) else "unreadable"
-            report._skip(Skip(r, reason, e.strerror or str(e)))
+            report._skip(Skip(r, _stat_reason(full, e), e.strerror or str(e)))
             continue
         real = os.path.realpath(full)
         if stat.S_ISDIR(st.st_mode):
@@ -1142,7 +1154,7 @@ def _read_paths(ctx: _Ctx, paths: list[str]) -> Iterator[Record]:
             try:
                 os.stat(p)
             except OSError as e:
-                ctx.report._skip(Skip(rel, "broken-symlink" if os.path.islink(p) else "unreadable", e.strerror or str(e)))
+                ctx.report._skip(Skip(rel, _stat_reason(p, e), e.strerror or str(e)))
                 continue
             real = os.path.realpath(p)
             if real in ctx.seen_files:
