@@ -510,9 +510,10 @@ class _Ctx:
         self.report = report
         self.fields = fields
         self.max_bytes = max_record_bytes
-        # raw text of one record as stored (JSON escapes, CSV quoting) may be
-        # longer than its text; past this it is skipped unparsed.
-        self.raw_limit = 8 * max_record_bytes + (1 << 20)
+        # The raw text of one record as stored (JSON \\uXXXX escapes: 6
+        # characters for 2 UTF-8 bytes) may be longer than its text; past this
+        # it is skipped unparsed, so this bounds the memory one record can take.
+        self.raw_limit = 4 * max_record_bytes + (1 << 20)
         self.seen_ids: set[bytes] = set()
         self.seen_files: set[str] = set()
 

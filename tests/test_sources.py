@@ -414,6 +414,21 @@ def test_50mb_records_are_skipped_and_neighbours_read(huge_corpus):
     assert len(recs) == 1 and len(recs[0].body.encode()) > HUGE - 100 and rep.ok
 
 
+def test_record_cap_applies_to_text_in_every_kind(tmp_path):
+    """Records over max_record_bytes of text (but not huge) are parsed, then skipped."""
+    long = "ن" * 600  # 1200 UTF-8 bytes
+    (tmp_path / "a.txt").write_text(f"عنوان\n{long}", encoding="utf-8")
+    (tmp_path / "b.json").write_text(json.dumps([{"title": "ع", "body": long}, {"title": "ع"}]))  # \\u escapes
+    (tmp_path / "c.jsonl").write_text(json.dumps({"title": long}) + "\n", encoding="utf-8")
+    (tmp_path / "d.csv").write_text(f"title,body\nع,{long}\nع,ن\n", encoding="utf-8")
+    recs, rep = read(tmp_path, max_record_bytes=1000)
+    assert [r.id for r in recs] == ["b.json#2", "d.csv#2"]
+    assert [(s.path, s.reason) for s in rep.skipped] == [
+        ("a.txt", "oversized"), ("b.json", "oversized"), ("c.jsonl", "oversized"), ("d.csv", "oversized")]
+    recs, rep = read(tmp_path, max_record_bytes=1300)
+    assert len(recs) == 6 and rep.ok
+
+
 # ---------------------------------------------------------------- property-based
 
 
