@@ -17,6 +17,9 @@ and ``actor_heads.txt``. In short, applied the same way everywhere:
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+
+from analyzers.normalize import normalize
 
 from index.extract.entities import ActorEntry, actor_adjectives, find_entities
 from index.extract.matcher import Match, next_words, prev_word
@@ -39,6 +42,46 @@ def _is_adjective_use(text: str, m: Match) -> bool:
                            (len(prev) > 3 and prev[0] in "وفبك" and prev[1:3] == "ال"))
 
 
+_DASHES = "-–—:"
+
+
+def _is_dateline(text: str, m: Match) -> bool:
+    """A capital as the dateline at the head of a text: ``عين اليوم – واشنطن``, ``موسكو - ``."""
+    if m.start > 150 or text[:m.word_start].count("\n") > 2:
+        return False
+    line_start = text.rfind("\n", 0, m.word_start) + 1
+    before = text[line_start:m.word_start].rstrip(" \t(")
+    after = text[m.end:m.end + 4].lstrip(" \t)")
+    return (before == "" or before[-1:] in _DASHES) and (after[:1] in _DASHES or after[:1] == "\n"
+                                                          or before[-1:] in _DASHES)
+
+
+_LEADERS = frozenset(normalize(w) for w in "بقيادة تقوده يقوده بزعامة".split())
+
+
+@lru_cache(maxsize=1)
+def _us_words() -> frozenset[str]:
+    from index.extract.data import read_table, split_list
+    out = set()
+    for actor, _k, aliases, adjectives in read_table("actors.tsv", 4):
+        if actor == "الولايات المتحدة":
+            for a in split_list(aliases) + split_list(adjectives):
+                w = a.partition("@")[0].split()
+                out.add(normalize(w[0]))
+                out.add(normalize(w[0]).removeprefix("ال"))
+    return frozenset(out)
+
+
+def _led_by_us(text: str, m: Match) -> bool:
+    """Bare ``التحالف`` + ``بقيادة/الذي تقوده`` + a US name or adjective."""
+    words = [w for w, _, _ in next_words(text, m.end, 4, _BLANKS)]
+    for i, w in enumerate(words[:2]):
+        if w in _LEADERS and i + 1 < len(words):
+            nxt = words[i + 1]
+            return nxt in _us_words() or nxt.removeprefix("ال") in _us_words()
+    return False
+
+
 def actor_evidence(fields: dict[str, str], matches: dict[str, list[Match]] | None = None
                    ) -> list[Evidence]:
     """Evidence for every actor named in ``fields`` (``{"title": ..., "body": ...}``)."""
@@ -53,6 +96,10 @@ def actor_evidence(fields: dict[str, str], matches: dict[str, list[Match]] | Non
             if not isinstance(e, ActorEntry):
                 continue
             if "noun" in e.guards and _is_adjective_use(text, m):
+                continue
+            if "capital" in e.guards and _is_dateline(text, m):
+                continue
+            if "led" in e.guards and not _led_by_us(text, m):
                 continue
             if m.n_words == 1 and any(c in text[m.start:m.end] for c in _TANWIN):
                 continue  # "روسيًا" (Russian, adverbial accusative): an adjective, not the state

@@ -52,7 +52,8 @@ def strip_proclitics(n: str) -> list[tuple[str, int, str]]:
     """Readings of a normalized word without its proclitics.
 
     Each reading is (rest, letters of the original word to skip, proclitics).
-    و/ف, then ب/ل/ك, may be stripped (each leaving at least three letters);
+    و/ف, then ب/ل/ك, may be stripped (each leaving at least three letters, five
+    after ف, which begins many words: فاطمة is not ف + أطمة);
     ``لل`` + X also reads as ``ال`` + X (لِـ + الـ; then the evidence keeps the
     ``لل``, since ``ال`` is not written). The word itself comes first.
 
@@ -63,7 +64,9 @@ def strip_proclitics(n: str) -> list[tuple[str, int, str]]:
     """
     out = [(n, 0, "")]
     bases = [(n, 0)]
-    if len(n) > 3 and n[0] in "وف":
+    # فـ is rarer before a name than وـ and begins many words (فاطمة -> اطمة!): only
+    # before a long remainder
+    if (len(n) > 3 and n[0] == "و") or (len(n) > 5 and n[0] == "ف"):
         bases.append((n[1:], 1))
         out.append((n[1:], 1, n[0]))
     for b, k in bases:

@@ -14,6 +14,9 @@ words carry guards in the gazetteer (see its header), checked here:
 * ``tanwin``: not when written with tanwin: ``درعاً`` (a shield), ``دوماً`` (always).
 * ``noconstruct``: not when a definite noun follows: ``حماة الوطن`` (its protectors).
 
+A guarded (ctx/strong) name counts only in a text about Syria: one that writes
+``سوري...``/``Syria`` or names a governorate through an unguarded name.
+
 Every place is also rejected after ``أبو/أم/ابن/بن/بنت`` (a person named after a
 place). The Saudi capital الرياض is simply not in the gazetteer. A border phrase
 (``الحدود السورية- الأردنية``) names no governorate.
@@ -104,6 +107,12 @@ def place_evidence(fields: dict[str, str], matches: dict[str, list[Match]] | Non
                 pending[k].append(m)
             elif _accept(fields[k], m, [], set(), ms):
                 accepted[k].append((m, "gazetteer"))
+    # A guarded name (an ordinary word, or a homonym of a place elsewhere: Saudi
+    # السلمية, Jericho أريحا) needs the text to be about Syria at all: "سوري..." /
+    # "Syria" written, or a governorate found through an unguarded name.
+    syria = any(accepted.values()) or any(("سوري" in t or "syria" in t.lower()) for t in fields.values())
+    if not syria:
+        pending = {k: [] for k in places}
     # Guarded names, twice, so that two guarded neighbours in a list can support each other.
     for _ in range(2):
         seen = {m.payload.province for lst in accepted.values() for m, _ in lst}
