@@ -1053,8 +1053,8 @@ def _read_zip(ctx: _Ctx, full: str, rel: str) -> Iterator[Record]:
         for info in infos:
             mrel = f"{rel}!{info.filename}"
             base = info.filename.rsplit("/", 1)[-1]
-            if info.filename.startswith("__MACOSX/") or base.startswith("._"):
-                report._skip(Skip(mrel, "hidden", "macOS metadata"))
+            if info.filename.startswith("__MACOSX/") or base.startswith("."):
+                report._skip(Skip(mrel, "hidden", "hidden file or macOS metadata, not read"))
                 continue
             kind = _kind(info.filename)
             if kind is None:

@@ -12,6 +12,7 @@ import itertools
 import json
 import os
 import random
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -112,6 +113,18 @@ def test_saudinewsnet_zip_in_place():
 
 
 @needs_snn
+@pytest.mark.slow
+def test_all_of_saudinewsnet():
+    rs = read_corpus(SNN)
+    ids = [r.id for r in rs]
+    rep = rs.report
+    assert rep.consistent() and rep.archives_read == rep.files_read == 18
+    assert (rep.records_seen, rep.records_read) == (31030, len(ids))
+    assert rep.reasons == {"no-text": 31030 - len(ids)} and len(set(ids)) == len(ids)
+    assert not rep.warnings and rep.encodings == {"utf-8": 18}
+
+
+@needs_snn
 def test_ids_are_stable_and_unique(tmp_path):
     a = [r.id for r in read(SNN_ZIP)[0]]
     b = [r.id for r in read(SNN_ZIP)[0]]
@@ -125,8 +138,12 @@ def test_ids_are_stable_and_unique(tmp_path):
     with zipfile.ZipFile(tmp_path / "d.zip", "w") as z:
         z.writestr("in/e.json", json.dumps(arr))
         z.writestr("f.txt", "عنوان\nنص")
+        z.writestr("__MACOSX/._f.txt", b"\x00\x05\x16\x07")
+        z.writestr("in/", b"")
     (tmp_path / "g.json").write_text(json.dumps([{"id": 7, "title": "x"}, {"url": " http://u/1 ", "title": "y"}]))
-    ids = [r.id for r in read(tmp_path)[0]]
+    recs, rep = read(tmp_path)
+    ids = [r.id for r in recs]
+    assert [(s.path, s.reason) for s in rep.skipped] == [("d.zip!__MACOSX/._f.txt", "hidden")]
     assert ids == ["d.zip!f.txt", "d.zip!in/e.json#1", "d.zip!in/e.json#2", "d.zip!in/e.json#3",
                    "7", "http://u/1",
                    "sub/a.json#1", "sub/a.json#2", "sub/a.json#3",
@@ -437,8 +454,7 @@ def test_record_cap_applies_to_text_in_every_kind(tmp_path):
        arabic=st.text(alphabet=st.characters(min_codepoint=0x600, max_codepoint=0x6FF) | st.sampled_from(
            ' \n",[]{}:\\'), max_size=300))
 def test_random_bytes_never_crash(tmp_path, data, ext, arabic):
-    d = tmp_path / f"h{abs(hash((data, ext, arabic)))}"
-    d.mkdir()
+    d = Path(tempfile.mkdtemp(dir=tmp_path))  # tmp_path is shared by the examples
     (d / f"r{ext}").write_bytes(data)
     (d / f"s{ext}").write_bytes(arabic.encode("utf-8"))
     (d / "t.json").write_bytes(arabic.encode("utf-16"))
