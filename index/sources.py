@@ -26,7 +26,6 @@ import codecs
 import errno
 import csv
 import hashlib
-import io
 import json
 import os
 import re
@@ -653,7 +652,7 @@ def _read_txt(unit: _Unit, chunks: Iterator[str]) -> Iterator[Record]:
     if not text.strip():
         return  # -> empty
     head, _, body = text.partition("\n")
-    rec = unit.make(head, body, num=None, line=1)
+    rec = unit.make(head, body, num=None, line=None)
     if rec is not None:
         yield rec
 
@@ -994,6 +993,12 @@ def _read_csv(unit: _Unit, chunks: Iterator[str], tsv: bool) -> Iterator[Record]
             yield rec
 
 
+try:
+    from lzma import LZMAError as _LZMAError
+except ImportError:  # pragma: no cover - Python built without lzma
+    class _LZMAError(Exception):
+        pass
+
 _OVERSIZED_LINE = "\x00marsad: oversized line dropped\x00\n"  # stands in for a dropped line in the CSV stream
 
 
@@ -1020,9 +1025,15 @@ def _read_stream(unit: _Unit, raw: IO[bytes], kind: str, name: str) -> Iterator[
         finally:
             chunks.close()  # type: ignore[union-attr]  # flushes the decode warning
         unit.finish()
-    except (OSError, EOFError, zipfile.BadZipFile, zlib.error, RuntimeError, ValueError) as e:
+    except Exception as e:  # noqa: BLE001 - one bad file must never stop the run
         # Corrupt archive data or a disk error mid-file: what was read stays read.
-        what = "corrupt" if isinstance(e, (zipfile.BadZipFile, zlib.error, EOFError)) else "read-error"
+        # Anything else is a reader bug on strange input: reported as "error".
+        if isinstance(e, (zipfile.BadZipFile, zlib.error, EOFError, _LZMAError)):
+            what = "corrupt"
+        elif isinstance(e, OSError):
+            what = "read-error"
+        else:
+            what = "error"
         if unit.yielded or unit.rec_skips:
             unit.skip_record(what, f"{type(e).__name__}: {e}; rest of file not read", None, None)
             unit.ctx.report._file_read()
