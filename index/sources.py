@@ -41,6 +41,7 @@ from typing import IO, Any, Union
 from index.records import Record
 
 __all__ = [
+    "CorpusReader",
     "DEFAULT_MAX_RECORD_BYTES",
     "FIELDS",
     "SUPPORTED_SUFFIXES",
