@@ -12,8 +12,8 @@ dashes (never a line break or sentence punctuation), so ``تنظيم “الدو
 matches ``تنظيم الدولة`` but ``الدولة. الإسلامية`` does not.
 
 Speed matters (the extractor runs inside the index build): a document is not
-walked token by token in Python. ``set(WORD_RE.findall(text))`` collects its
-distinct words in C; only the words that can start a phrase (looked up in a
+walked token by token in Python. ``set(findall(text))`` collects its
+distinct words in C (a character-class regex as fast as ``\\w+``); only the words that can start a phrase (looked up in a
 per-word cache) are then located with ``str.find``, and only there are the next
 words read. Overlapping matches are resolved longest-first, then leftmost.
 """
@@ -31,11 +31,16 @@ __all__ = ["Match", "PhraseMatcher", "norm_words", "strip_proclitics", "prev_wor
            "GAP_OK_RE"]
 
 P = TypeVar("P")
+_END = "\x00"  # trie key marking the end of a phrase (no word normalizes to it)
 
 # What may separate the words of one phrase: blanks (not a line break), quotes,
 # brackets, dashes and tatweel. Sentence punctuation breaks a phrase.
 GAP_OK_RE = re.compile(r"[ \t\u00a0\u200f\u200e\"'“”«»‘’„‟()\[\]\-–—_\u0640]*")
 _WORDCHARS_RE = re.compile(r"[^\W_]")
+# The tokenizer's words, found twice as fast by one character class: letters,
+# digits, "_" (split afterwards) and in-word marks. Only used to list a text's
+# distinct words; offsets and phrases are then checked with the real rules.
+_FAST_WORD_RE = re.compile(rf"[\w{re.escape(INWORD_MARKS)}]+")
 _MARKS = set(INWORD_MARKS)
 
 
@@ -150,87 +155,118 @@ class PhraseMatcher(Generic[P]):
     """
 
     def __init__(self, entries: Iterable[tuple[str | tuple[str, ...], P]], clitics: bool = True):
-        # first word -> list of (rest words, payload), longest first
-        self._first: dict[str, list[tuple[tuple[str, ...], P]]] = {}
+        # A trie over normalized words: node = {word: child, ..., _END: payload}.
+        # First definition of a phrase wins (data files list the canonical name first).
+        self._root: dict[str, dict] = {}
         self._clitics = clitics
+        self._n = 0
         for phrase, payload in entries:
             words = tuple(norm_words(phrase)) if isinstance(phrase, str) else tuple(phrase)
             if not words:
                 continue
-            lst = self._first.setdefault(words[0], [])
-            if any(rest == words[1:] for rest, _ in lst):
-                continue  # first definition wins (data files list the canonical name first)
-            lst.append((words[1:], payload))
-        for lst in self._first.values():
-            lst.sort(key=lambda e: -len(e[0]))
-        self._word_cache: dict[str, tuple[tuple[str, int], ...]] = {}
+            node = self._root
+            for w in words:
+                node = node.setdefault(w, {})
+            if _END not in node:
+                node[_END] = payload
+                self._n += 1
+        # Surface word -> its readings that start a phrase (only words that have one),
+        # and the set of every surface word already looked at: a document's words
+        # are checked against both with C-level set operations, not one call each.
+        self._word_cache: dict[str, tuple[tuple[str, int, str], ...]] = {}
+        self._hit_words: set[str] = set()
+        self._seen_words: set[str] = set()
 
     def __len__(self) -> int:
-        return sum(len(v) for v in self._first.values())
+        return self._n
 
-    def _starts(self, word: str) -> tuple[tuple[str, int], ...]:
-        """Readings (first word, letters stripped) of a surface word that start a phrase."""
-        hit = self._word_cache.get(word)
-        if hit is None:
-            n = normalize(word)
-            readings = strip_proclitics(n) if self._clitics else []
-            hit = tuple(r for r in readings if r[0] in self._first) if self._clitics else (
-                ((n, 0, ""),) if n in self._first else ())
-            if len(self._word_cache) > 500_000:  # bound memory on huge vocabularies
-                self._word_cache.clear()
-            self._word_cache[word] = hit
-        return hit
+    def _readings(self, word: str) -> tuple[tuple[str, int, str], ...]:
+        """Readings (first word, letters skipped, proclitics) of a surface word that start a phrase."""
+        n = normalize(word)
+        if self._clitics:
+            return tuple(r for r in strip_proclitics(n) if r[0] in self._root)
+        return ((n, 0, ""),) if n in self._root else ()
+
+    def _hits(self, words: set[str]) -> set[str]:
+        """The words of a document that can start a phrase (cached per surface word)."""
+        new = words - self._seen_words
+        if new:
+            if len(self._seen_words) > 2_000_000:  # bound memory on huge vocabularies
+                self._seen_words.clear()
+            for w in new:
+                r = self._readings(w)
+                if r:
+                    self._word_cache[w] = r
+                    self._hit_words.add(w)
+            self._seen_words |= new
+        return words & self._hit_words
 
     def find(self, text: str) -> list[Match[P]]:
         """All non-overlapping matches (longest first, then leftmost), in text order."""
         if not text:
             return []
         cands: list[Match[P]] = []
-        starts = self._starts
-        for word in set(WORD_RE.findall(text)):
-            readings = starts(word)
-            if not readings:
-                continue
+        cache = self._word_cache
+        words = set(_FAST_WORD_RE.findall(text))
+        if "_" in text:  # "_" splits words for the tokenizer (#داعش_الإرهابي)
+            words = {p for w in words for p in w.split("_") if p}
+        for word in self._hits(words):
+            readings = cache[word]
             for pos in _occurrences(text, word):
-                cands.extend(self._match_at(text, pos, word, readings))
+                m = self._match_at(text, pos, word, readings)
+                if m is not None:
+                    cands.append(m)
         if not cands:
             return []
-        cands.sort(key=lambda m: (-(m.end - m.word_start), m.word_start))
-        taken: list[tuple[int, int]] = []
-        out: list[Match[P]] = []
-        for c in cands:
-            if any(c.word_start < e and s < c.end for s, e in taken):
-                continue
-            taken.append((c.word_start, c.end))
-            out.append(c)
-        out.sort(key=lambda m: m.start)
-        return out
+        if len(cands) > 1:
+            cands.sort(key=lambda m: (-(m.end - m.word_start), m.word_start))
+            taken: list[tuple[int, int]] = []
+            out: list[Match[P]] = []
+            for c in cands:
+                if any(c.word_start < e and s < c.end for s, e in taken):
+                    continue
+                taken.append((c.word_start, c.end))
+                out.append(c)
+            cands = out
+        cands.sort(key=lambda m: m.start)
+        return cands
 
-    def _match_at(self, text: str, pos: int, word: str, readings) -> Iterator[Match[P]]:
+    def _match_at(self, text: str, pos: int, word: str, readings) -> Match[P] | None:
         end0 = pos + len(word)
         following: list[tuple[str, int, int]] | None = None
-        best: Match[P] | None = None
+        best = None  # (end, n_words, reading)
         for first, k, clitic in readings:
-            for rest, payload in self._first[first]:
-                if rest:
-                    if following is None:
-                        maxlen = max(len(r) for f, _, _ in readings for r, _ in self._first[f])
-                        following = list(next_words(text, end0, maxlen))
-                    if len(following) < len(rest) or any(
-                            following[i][0] != w for i, w in enumerate(rest)):
-                        continue
-                    end = following[len(rest) - 1][2]
-                else:
-                    end = end0
-                skip = _orig_skip(word, k) if k else 0  # 0: presentation forms, keep the whole word
-                m = Match(pos + skip, end, payload, 1 + len(rest), pos, clitic)
-                if best is None or (m.end - m.word_start) > (best.end - best.word_start) or (
-                        (m.end - m.word_start) == (best.end - best.word_start)
-                        and len(clitic) < len(best.clitic)):
-                    best = m
-                break  # entries are longest first: the first that fits is the longest for this reading
-        if best is not None:
-            yield best
+            node = self._root[first]
+            end, nw = (end0, 1) if _END in node else (None, 0)
+            i = 0
+            while len(node) > (_END in node):
+                if following is None:
+                    following = []
+                    it = next_words(text, end0, 12)
+                if i >= len(following):
+                    nxt = next(it, None)
+                    if nxt is None:
+                        break
+                    following.append(nxt)
+                w, _s, e = following[i]
+                node = node.get(w)
+                if node is None:
+                    break
+                i += 1
+                if _END in node:
+                    end, nw, payload_node = e, i + 1, node
+            if end is None:
+                continue
+            if best is None or end > best[0] or (end == best[0] and len(clitic) < len(best[2][2])):
+                best = (end, nw, (first, k, clitic))
+        if best is None:
+            return None
+        end, nw, (first, k, clitic) = best
+        node = self._root[first]
+        for w, _s, _e in (following or [])[:nw - 1]:
+            node = node[w]
+        skip = _orig_skip(word, k) if k else 0  # 0: presentation forms, keep the whole word
+        return Match(pos + skip, end, node[_END], nw, pos, clitic)
 
 
 def _occurrences(text: str, word: str) -> Iterator[int]:
