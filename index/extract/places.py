@@ -13,6 +13,9 @@ words carry guards in the gazetteer (see its header), checked here:
   ``الميادين`` "the fields" (and a TV channel).
 * ``tanwin``: not when written with tanwin: ``درعاً`` (a shield), ``دوماً`` (always).
 * ``noconstruct``: not when a definite noun follows: ``حماة الوطن`` (its protectors).
+* ``plain``: not with a hamza or damma the name lacks (``حمأة``، ``حُماة``).
+* ``cooccur``: a village name found in several governorates counts only when its
+  governorate is named otherwise too (``قرية المالكية`` near Azaz is not al-Hasakah).
 
 A guarded (ctx/strong) name counts only in a text about Syria: one that writes
 ``سوري...``/``Syria`` or names a governorate through an unguarded name.
@@ -41,10 +44,18 @@ LOC_PREPS = _W("في من إلى الى على قرب نحو حول داخل ب�
 # After a name: a direction or attribute that only a place takes.
 DIRECTIONS_STRONG = _W("شرقي غربي شمالي جنوبي شرق غرب شمال جنوب بريف ريف جنوبي شمال")
 DIRECTIONS_CTX = DIRECTIONS_STRONG | _W("""الشرقي الغربي الشمالي الجنوبي الشرقية الغربية الشمالية
-    الجنوبية الأثرية الأثري التاريخية الحدودية الحدودي المحاصرة المحررة النفطي""")
+    الجنوبية الأثرية الأثري التاريخية الحدودية الحدودي المحاصرة المحررة النفطي الواقعة السورية
+    المحتل المحتلة""")
 PERSON_BEFORE = _W("أبو ابو أم ام ابن بن بنت")
 _TANWIN = "\u064b\u064c\u064d"
+_HAMZA_DAMMA = "أإؤئء\u064f"
 _NEAR = 25  # characters: another place this close makes a list of places
+
+
+def _is_place_word(n: str) -> bool:
+    """A normalized word that starts a gazetteer name (``حماة الشمالي`` vs ``حمص الرقة``)."""
+    from index.extract.entities import entity_matcher
+    return n in entity_matcher()._root
 
 
 def _readings(word: str | None) -> set[str]:
@@ -64,8 +75,13 @@ def _accept(text: str, m: Match, accepted: list[tuple[Match, str]], provinces_se
     word = text[m.word_start:m.end]
     if "tanwin" in g and any(c in word for c in _TANWIN):
         return False
+    if "plain" in g and any(c in _HAMZA_DAMMA for c in word) and not any(c in _HAMZA_DAMMA for c in e.place):
+        return False
     nxt = list(next_words(text, m.end, 1))
-    if "noconstruct" in g and nxt and nxt[0][0].startswith("ال") and nxt[0][0] not in DIRECTIONS_CTX:
+    if (g & {"noconstruct", "strong"}) and m.n_words == 1 and nxt and nxt[0][0].startswith("ال") \
+            and nxt[0][0] not in DIRECTIONS_CTX and not _is_place_word(nxt[0][0]):
+        return False
+    if "cooccur" in g and e.province not in provinces_seen:
         return False
     if not (g & {"ctx", "strong"}):
         return True
@@ -103,7 +119,7 @@ def place_evidence(fields: dict[str, str], matches: dict[str, list[Match]] | Non
     pending: dict[str, list[Match]] = {k: [] for k in places}
     for k, ms in places.items():
         for m in ms:
-            if m.payload.guards & {"ctx", "strong"}:
+            if m.payload.guards & {"ctx", "strong", "cooccur"}:
                 pending[k].append(m)
             elif _accept(fields[k], m, [], set(), ms):
                 accepted[k].append((m, "gazetteer"))
