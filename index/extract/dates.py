@@ -11,8 +11,9 @@ Order of trust (the first that gives a date wins):
    * a date anchored on today: ``اليوم، الثلاثاء 9 كانون الثاني`` (or on yesterday:
      ``أمس الأحد 8 شباط`` -> the day after);
    * a date after a publication word (``نشر في``، ``تاريخ النشر``، ``آخر تحديث``);
-   * a dateline: a short line (at most 60 characters) in the title, the first
-     300 characters of the body or its last two lines, that holds a full date.
+   * a dateline: a short line (at most 60 characters, at most 20 of them not the
+     date: ``دمشق - 12 شباط 2016``) in the title, the first 300 characters of the
+     body or its last two lines.
    When such a date lacks its year, a weekday written with it fixes the year:
    the first year, from the latest year the text mentions onwards (a text speaks
    of its past), in which that day falls on that weekday (``الثلاثاء 9 كانون
@@ -405,7 +406,8 @@ def date_from_text(fields: dict[str, str], floor_year: int | None = None) -> Dat
                 candidates.append((1, src, men, "published-phrase"))
             else:
                 a, b = _line_of(text, men.start)
-                short = len(text[a:b].strip()) <= 60
+                rest = (text[a:men.start] + " " + text[men.end:b]).strip(" \t-–—|,،:()[]")
+                short = len(text[a:b].strip()) <= 60 and len(rest) <= 20  # the line is (mostly) the date
                 if short and (src == "title" or men.start < 300 or men.start >= tail_start) and \
                         (men.day is not None or men.year is not None):
                     candidates.append((2, src, men, "dateline"))
