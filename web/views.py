@@ -39,6 +39,10 @@ class NotFound(LookupError):
     """An unknown document id or facet name (404)."""
 
 
+class BadRequest(ValueError):
+    """A request parameter is invalid (400); the message is meant for the user."""
+
+
 # ------------------------------------------------------------------ search layer calls
 # The only places the web talks to the search layer; each is one call.
 
@@ -47,8 +51,16 @@ def _index() -> Any:
 
 
 def _search_request(args: Any) -> Any:
-    from search.request import SearchRequest
-    return SearchRequest.from_args(args)
+    """Validate the URL parameters; a bad one is a BadRequest (400) with the search layer's message.
+
+    Only validation errors become 400: a ValueError raised while searching is a
+    bug and answers 500.
+    """
+    from search.request import SearchRequest, SearchRequestError
+    try:
+        return SearchRequest.from_args(args)
+    except (SearchRequestError, ValueError, TypeError) as exc:
+        raise BadRequest(str(exc)) from None
 
 
 def _run(args: Any) -> dict[str, Any]:
@@ -94,9 +106,13 @@ def _more_like_this(doc_id: str) -> list[dict[str, Any]]:
 
 def _facet_values(name: str, q: str, args: Any) -> dict[str, Any]:
     import search
+    from search.request import SearchRequestError
     if name not in FACETS:
         raise NotFound(f"unknown facet {name!r}: use one of {', '.join(FACETS)}")
-    found = search.facet_values(_index(), name, q)
+    try:
+        found = search.facet_values(_index(), name, q, request=_search_request(args) if args is not None else None)
+    except SearchRequestError as exc:
+        raise BadRequest(str(exc)) from None
     found = _as_dict(found)
     if isinstance(found, dict):
         return found
@@ -125,14 +141,14 @@ def _page_window(page: int, pages_: int, width: int = 2) -> list[int | None]:
     return out
 
 
+@pages.route("/search", endpoint="search_alias")
 @pages.route("/", endpoint="search")
-@pages.route("/search", endpoint="search")
 def search_page() -> Any:
     state = SearchState.from_args(request.args)
     ctx: dict[str, Any] = {"state": state, "result": None, "error": None}
     try:
         result = _run(request.args)
-    except ValueError as exc:  # SearchRequestError: a bad parameter, said in the page
+    except BadRequest as exc:  # a bad parameter, said in the page
         ctx["error"] = str(exc)
         return render_template("search.html", **ctx), 400
     ctx["result"] = result
@@ -158,7 +174,7 @@ def facet(name: str) -> Any:
     """All values of one facet matching ``fq``, each a toggle link (no-JS "filter box")."""
     state = SearchState.from_args(request.args)
     fq = (request.args.get("fq") or "").strip()[:100]
-    found = _facet_values(name, fq, request.args)
+    found = _facet_values(name, fq, request.args)  # counted over the current search
     return render_template("facet.html", name=name, label=FACET_LABELS.get(name, name), fq=fq,
                            found=found, state=state)
 
@@ -202,7 +218,7 @@ def facets_api(name: str) -> Response:
     q = (request.args.get("q") or "").strip()
     if len(q) > 100:
         return _json_error("q is too long: at most 100 characters for a facet value search", 400)
-    return jsonify(_facet_values(name, q, request.args))
+    return jsonify(_facet_values(name, q, None))  # counted over all documents
 
 
 @api.route("/openapi.json")
@@ -410,8 +426,8 @@ def register_error_handlers(app: Flask) -> None:
     def _no_index(exc: IndexUnavailable) -> Any:
         return _error_response(503, str(exc))
 
-    @app.errorhandler(ValueError)
-    def _bad_value(exc: ValueError) -> Any:  # SearchRequestError and friends
+    @app.errorhandler(BadRequest)
+    def _bad_request(exc: BadRequest) -> Any:
         return _error_response(400, str(exc))
 
     @app.errorhandler(HTTPException)
