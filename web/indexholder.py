@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +96,27 @@ class IndexHolder:
             self._index, self._generation = opened, generation
             self.reopens += 1
             return opened
+
+    def call(self, fn: Any, attempts: int = 6) -> Any:
+        """``fn(index)`` with the current index; retried when the index moved under it.
+
+        A swap by renames leaves the live path missing for an instant, and a
+        searcher opened then fails with an OSError (or Whoosh's "no index"):
+        the holder reopens and tries again, so the request still succeeds.
+        """
+        from whoosh.index import IndexError as WhooshIndexError
+        for attempt in range(attempts):
+            index = self.get()
+            try:
+                return fn(index)
+            except (OSError, WhooshIndexError):
+                if attempt == attempts - 1:
+                    raise
+                with self._lock:
+                    if self._index is index:
+                        self._generation = object()  # force a reopen on the next get()
+                time.sleep(0.02 * (attempt + 1))
+        raise AssertionError("unreachable")
 
     def _open(self) -> Any:
         directory = self.index_dir

@@ -46,8 +46,9 @@ class BadRequest(ValueError):
 # ------------------------------------------------------------------ search layer calls
 # The only places the web talks to the search layer; each is one call.
 
-def _index() -> Any:
-    return current_app.extensions["marsad_index"].get()
+def _with_index(fn: Any) -> Any:
+    """Run ``fn(index)`` on the current index (reopened after a swap, retried if it moved)."""
+    return current_app.extensions["marsad_index"].call(fn)
 
 
 def _search_request(args: Any) -> Any:
@@ -66,7 +67,7 @@ def _search_request(args: Any) -> Any:
 def _run(args: Any) -> dict[str, Any]:
     import search
     req = _search_request(args)  # validate first: a bad parameter is a 400 even without an index
-    return search.run(_index(), req).to_dict()
+    return _with_index(lambda ix: search.run(ix, req)).to_dict()
 
 
 def _as_dict(obj: Any) -> Any:
@@ -82,9 +83,8 @@ def _as_dict(obj: Any) -> Any:
 
 def _document(doc_id: str) -> dict[str, Any]:
     import search
-    index = _index()
     try:
-        doc = search.get_document(index, doc_id)
+        doc = _with_index(lambda ix: search.get_document(ix, doc_id))
     except KeyError:
         doc = None
     if doc is None:
@@ -95,7 +95,7 @@ def _document(doc_id: str) -> dict[str, Any]:
 def _more_like_this(doc_id: str) -> list[dict[str, Any]]:
     import search
     try:
-        similar = search.more_like_this(_index(), doc_id)
+        similar = _with_index(lambda ix: search.more_like_this(ix, doc_id))
     except (KeyError, LookupError):
         return []
     similar = _as_dict(similar)
@@ -110,7 +110,8 @@ def _facet_values(name: str, q: str, args: Any) -> dict[str, Any]:
     if name not in FACETS:
         raise NotFound(f"unknown facet {name!r}: use one of {', '.join(FACETS)}")
     try:
-        found = search.facet_values(_index(), name, q, request=_search_request(args) if args is not None else None)
+        req = _search_request(args) if args is not None else None
+        found = _with_index(lambda ix: search.facet_values(ix, name, q, request=req))
     except SearchRequestError as exc:
         raise BadRequest(str(exc)) from None
     found = _as_dict(found)
