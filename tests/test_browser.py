@@ -1,0 +1,168 @@
+"""The page in a real browser: Debian's Chromium driven by Playwright.
+
+The app runs on 127.0.0.1 (a free port) in a thread against the test index.
+A user types an Arabic query, ticks two outlets and a province, pages, opens a
+document; after each step the page must show what ``/api/search`` says for
+the same URL. A screenshot of the results page is saved for a person to look
+at (``$MARSAD_ARTIFACTS``, default ``<tmp>/marsad-artifacts``).
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import threading
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run", "--disable-sync"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM),
+                       reason=f"{CHROMIUM} is absent: run `bash scripts/install-browser.sh` (Debian's chromium)"),
+]
+
+ARTIFACTS = Path(os.environ.get("MARSAD_ARTIFACTS", Path(tempfile.gettempdir()) / "marsad-artifacts"))
+
+
+@pytest.fixture(scope="module")
+def base_url(request):
+    from werkzeug.serving import make_server
+
+    from web import create_app
+    from web_support import web_index_dir
+    app = create_app({"INDEX": str(web_index_dir(request))})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (test extras)")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ar")
+    pg = context.new_page()
+    pg.set_default_timeout(15_000)
+    pg.console_errors = []  # type: ignore[attr-defined]
+    pg.on("console", lambda m: m.type == "error" and pg.console_errors.append(m.text))  # type: ignore
+    yield pg
+    context.close()
+
+
+def api_for(base_url: str, page_url: str) -> dict:
+    """What /api/search says for the parameters of the page's URL."""
+    query = urlsplit(page_url).query
+    with urllib.request.urlopen(f"{base_url}/api/search?{query}", timeout=10) as r:
+        return json.load(r)
+
+
+def shown(page) -> tuple[int, list[str]]:
+    total = int(page.locator("strong.total").get_attribute("data-total"))
+    ids = page.locator("li.hit").evaluate_all("els => els.map(e => e.dataset.id)")
+    return total, ids
+
+
+def assert_matches_api(base_url: str, page) -> dict:
+    data = api_for(base_url, page.url)
+    assert shown(page) == (data["total"], [h["id"] for h in data["hits"]])
+    return data
+
+
+def test_search_tick_facets_page_and_open_a_document(base_url, page):
+    page.goto(base_url + "/")
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    page.fill("#q", "سوريا")
+    with page.expect_navigation():
+        page.press("#q", "Enter")
+    data = assert_matches_api(base_url, page)
+    assert data["total"] > 20
+    assert page.input_value("#q") == "سوريا"  # the box keeps the query
+
+    # tick two outlets: each tick submits the facet form (JS), the counts follow the API
+    outlets = [b["value"] for b in data["facets"]["outlet"] if b["value"]][:2]
+    totals = [data["total"]]
+    for o in outlets:
+        with page.expect_navigation():
+            page.check(f'#facet-outlet input[type=checkbox][value="{o}"]')
+        data = assert_matches_api(base_url, page)
+        totals.append(data["total"])
+        assert page.is_checked(f'#facet-outlet input[type=checkbox][value="{o}"]')
+    assert totals[1] < totals[2] < totals[0]  # OR within outlets: the second tick adds documents
+
+    # and a province, on the map this time (an SVG link)
+    province = next(b["value"] for b in data["facets"]["province"] if b["value"] and b["count"])
+    with page.expect_navigation():
+        page.locator(f'svg.province-map a[aria-label^="{province}:"]').first.click()
+    data = assert_matches_api(base_url, page)
+    assert data["total"] <= totals[-1]
+    chips = page.locator(".chips a.removable").evaluate_all("els => els.map(e => e.dataset.value)")
+    assert set(chips) == {*outlets, province}
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "results-facets.png"), full_page=True)
+
+    # page 2 of a broader search
+    page.goto(base_url + "/?q=سوريا")
+    first = shown(page)[1]
+    with page.expect_navigation():
+        page.click("nav.pagination a[rel=next]")
+    data = assert_matches_api(base_url, page)
+    assert data["page"] == 2 and set(shown(page)[1]).isdisjoint(first)
+    page.screenshot(path=str(ARTIFACTS / "results-page2.png"), full_page=True)
+
+    # a document
+    hit = data["hits"][0]
+    with page.expect_navigation():
+        page.click("li.hit h3 a >> nth=0")
+    assert page.locator("article.document").get_attribute("data-id") == hit["id"]
+    assert page.locator("h1.doc-title").inner_text().strip() == hit["title"].strip()
+    page.screenshot(path=str(ARTIFACTS / "document.png"), full_page=True)
+    assert not page.console_errors, page.console_errors  # includes CSP violations
+
+
+def test_works_without_javascript(base_url, browser):
+    context = browser.new_context(java_script_enabled=False, locale="ar")
+    try:
+        pg = context.new_page()
+        pg.goto(base_url + "/?q=داعش")
+        before = shown(pg)[0]
+        outlet = pg.locator("#facet-outlet input[type=checkbox]").first.get_attribute("value")
+        pg.check(f'#facet-outlet input[type=checkbox][value="{outlet}"]')
+        with pg.expect_navigation():
+            pg.click("form.facet-form button.apply")  # the <noscript> button
+        assert shown(pg) == (lambda d: (d["total"], [h["id"] for h in d["hits"]]))(api_for(base_url, pg.url))
+        assert shown(pg)[0] < before
+        with pg.expect_navigation():
+            pg.click(".chips a.clear-all")
+        assert shown(pg)[0] == before
+    finally:
+        context.close()
+
+
+def test_facet_filter_box_hides_values(base_url, page):
+    page.goto(base_url + "/?q=سوريا&facet_all=outlet")
+    items = page.locator("#values-outlet li")
+    n = items.count()
+    assert n > 6
+    first = page.locator("#values-outlet li a.toggle").first.get_attribute("data-value")
+    page.fill("#facet-outlet input.facet-filter", first)
+    visible = page.locator("#values-outlet li:visible")
+    assert 1 <= visible.count() < n
+    assert first in visible.first.inner_text()
