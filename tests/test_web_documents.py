@@ -15,6 +15,7 @@ import pytest
 from index.records import Evidence, Record
 from web import create_app
 from web.views import highlight_evidence, safe_snippet
+from web_support import stamp_marsad_meta
 
 EVIL = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
@@ -42,6 +43,7 @@ def doc_app(tmp_path_factory, seed_texts):
                   evidence=[Evidence("province", f"حلب{EVIL}", "body", "سوريا", 7, 12, EVIL)])
     d = tmp_path_factory.mktemp("web-docs")
     write_index([seed, evil], d)
+    stamp_marsad_meta(d)
     return create_app({"INDEX": str(d), "TESTING": True}), seed
 
 

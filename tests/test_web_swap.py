@@ -6,7 +6,10 @@ import shutil
 import threading
 import time
 
+import pytest
+
 from web import create_app
+from web_support import stamp_marsad_meta
 
 
 def _records(seed_only: bool):
@@ -27,6 +30,7 @@ def test_swap_is_picked_up_with_zero_failed_requests(tmp_path):
     live = tmp_path / "index"
     live.mkdir()
     write_index(_records(True), live)
+    stamp_marsad_meta(live)
     app = create_app({"INDEX": str(live), "TESTING": True})
     c = app.test_client()
     before = c.get("/api/search").get_json()["total"]
@@ -35,6 +39,7 @@ def test_swap_is_picked_up_with_zero_failed_requests(tmp_path):
     new = tmp_path / "index.new"
     new.mkdir()
     write_index(_records(False), new)
+    stamp_marsad_meta(new)
 
     def swap():  # what a rebuild does at its end: move the old one away, the new one in
         time.sleep(0.05)
@@ -60,3 +65,29 @@ def test_swap_is_picked_up_with_zero_failed_requests(tmp_path):
     assert set(statuses) == {200}, [s for s in statuses if s != 200]
     assert totals[0] == before and totals[-1] > before  # new data without a restart
     assert app.extensions["marsad_index"].reopens >= 2
+
+
+def test_marsad_index_build_swap_is_picked_up(tmp_path, corpus_dir):
+    """The real thing: `marsad index build` publishes a new generation; the server follows CURRENT."""
+    build = pytest.importorskip("index.build")
+    more = tmp_path / "more"
+    more.mkdir()
+    for i, p in enumerate(sorted((corpus_dir / "seeds").glob("*.txt"))):
+        title, body = p.read_text(encoding="utf-8").split("\n", 1)
+        (more / f"extra-{i}.txt").write_text(f"{title} (نسخة محدثة)\n{body}\nتحديث {i}", encoding="utf-8")
+    root = tmp_path / "index"
+    build.build_index([corpus_dir / "seeds"], root, procs=1, progress=False)
+    app = create_app({"INDEX": str(root), "TESTING": True})
+    c = app.test_client()
+    assert c.get("/api/search").get_json()["total"] == 5
+    result: dict = {}
+    t = threading.Thread(target=lambda: result.update(
+        r=build.build_index([corpus_dir / "seeds", more], root, procs=1, progress=False)))
+    t.start()
+    statuses = []
+    while t.is_alive():
+        statuses.append(c.get("/api/search?q=سوريا").status_code)
+    t.join()
+    statuses.append(c.get("/api/search?q=سوريا").status_code)
+    assert set(statuses) == {200}
+    assert c.get("/api/search").get_json()["total"] == 10

@@ -1,8 +1,10 @@
 """Helpers for the web tests: the test index, and a parser for Marsad's pages.
 
 The index is the search tests' own (``tests/search_support.py``: the seeds and
-a SaudiNewsNet sample, real schema and analyzers), built once per process and
-shared with them, unless the index layer's ``sample_index`` fixture exists.
+a SaudiNewsNet sample, real schema and analyzers, facets from a tiny fixed
+gazetteer so expectations do not move with the extractors), built once per
+process and shared with them. It is stamped with the Marsad metadata
+(``marsad.json``) that ``index.build.open_index`` requires.
 """
 from __future__ import annotations
 
@@ -14,16 +16,21 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 
-def web_index_dir(request: pytest.FixtureRequest) -> Path:
-    """Directory of the index the web tests run against."""
+def stamp_marsad_meta(index_dir: Path) -> Path:
+    """Write ``marsad.json`` (this code's versions) so ``open_index`` accepts a test-written index."""
     try:
-        ix = request.getfixturevalue("sample_index")
-    except pytest.FixtureLookupError:
-        from search_support import search_index
-        ix = search_index()[0]
-    if hasattr(ix, "storage"):
-        return Path(ix.storage.folder)
-    return Path(ix)
+        from index.schema import versions
+        from index.store import write_meta
+    except ImportError:  # an index layer without metadata: nothing to stamp
+        return index_dir
+    write_meta(Path(index_dir), {**versions(), "built_by": "tests (search_support.write_index)"})
+    return index_dir
+
+
+def web_index_dir(request: pytest.FixtureRequest | None = None) -> Path:
+    """Directory of the index the web tests run against."""
+    from search_support import search_index
+    return stamp_marsad_meta(Path(search_index()[0].storage.folder))
 
 
 class Page(HTMLParser):
