@@ -1,0 +1,247 @@
+"""Where an index lives and how a new one is swapped in.
+
+An index directory (``--index DIR``) is a stable root::
+
+    DIR/CURRENT           name of the live generation (replaced atomically)
+    DIR/.lock             flock'd by a running build or update
+    DIR/gen-<stamp>-<pid>/  one complete Whoosh index + marsad.json each
+    DIR/tmp-<stamp>-<pid>/  a generation being written (left by a killed run)
+
+Readers follow ``CURRENT``; a build writes a ``tmp-`` directory, renames it
+to ``gen-`` and replaces ``CURRENT`` (``os.replace`` of a temp file), so a
+reader sees the old index or the new one, never half of one. The previous
+generation is kept (a running server may still read it); older ones and stale
+``tmp-`` directories are removed by the next run, under the lock.
+"""
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Any, IO
+
+from index.schema import versions
+
+__all__ = [
+    "IndexMissing", "IndexVersionMismatch", "IndexLocked", "resolve_index_dir", "current_generation",
+    "live_dir", "IndexLock", "new_generation_dir", "publish", "cleanup", "read_meta", "write_meta",
+    "META_NAME", "POINTER",
+]
+
+POINTER = "CURRENT"
+META_NAME = "marsad.json"
+LOCK_NAME = ".lock"
+GEN_PREFIX = "gen-"
+TMP_PREFIX = "tmp-"
+
+
+class IndexMissing(IndexError):
+    """No usable index at the location: the message says what to run."""
+
+
+class IndexVersionMismatch(IndexMissing):
+    """The index was written by an incompatible schema or analyzer version."""
+
+
+class IndexLocked(RuntimeError):
+    """Another build or update holds the index lock."""
+
+
+def build_hint(index_dir: Path | str | None = None) -> str:
+    where = f" --index {index_dir}" if index_dir is not None else ""
+    return f"run `marsad index build ../shared/corpus{where}` (or your corpus paths)"
+
+
+def resolve_index_dir(option: str | os.PathLike[str] | None = None) -> Path:
+    """The index root: ``--index``, else ``$MARSAD_INDEX``, else a per-user data dir.
+
+    The default is ``$XDG_DATA_HOME/marsad/index`` (``~/.local/share/marsad/index``),
+    never a folder inside the installed package.
+
+    >>> resolve_index_dir("/tmp/x")
+    PosixPath('/tmp/x')
+    """
+    if option:
+        return Path(option).expanduser()
+    env = os.environ.get("MARSAD_INDEX")
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(base) / "marsad" / "index"
+
+
+def _read_pointer(root: Path) -> str | None:
+    try:
+        name = (root / POINTER).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    if not name or "/" in name or name in (".", ".."):
+        return None
+    return name
+
+
+def current_generation(index_dir: str | os.PathLike[str]) -> str | None:
+    """Name of the live generation (cheap: reads one small file), or None.
+
+    It changes on every build and update, so a server compares it per request
+    and reopens the index when it differs. An index written directly by Whoosh
+    (no ``CURRENT``) reports its newest TOC file name instead.
+    """
+    root = Path(index_dir)
+    name = _read_pointer(root)
+    if name is not None:
+        return name
+    try:
+        tocs = sorted(e.name for e in os.scandir(root) if e.name.endswith(".toc"))
+    except FileNotFoundError:
+        return None
+    return tocs[-1] if tocs else None
+
+
+def live_dir(index_dir: str | os.PathLike[str]) -> Path | None:
+    """The directory of the live generation (or the root itself for a plain Whoosh index)."""
+    root = Path(index_dir)
+    name = _read_pointer(root)
+    if name is not None:
+        d = root / name
+        return d if d.is_dir() else None
+    if root.is_dir() and any(e.name.endswith(".toc") for e in os.scandir(root)):
+        return root
+    return None
+
+
+class IndexLock:
+    """An exclusive ``flock`` on ``DIR/.lock``, released by the kernel if we die.
+
+    A lock file left behind by a killed process is therefore never stale: the
+    next run simply gets the lock.
+    """
+
+    def __init__(self, root: Path, what: str = "build"):
+        self.root = Path(root)
+        self.what = what
+        self._f: IO[str] | None = None
+
+    def acquire(self) -> "IndexLock":
+        self.root.mkdir(parents=True, exist_ok=True)
+        f = open(self.root / LOCK_NAME, "a+", encoding="utf-8")
+        try:
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                f.close()
+                raise
+            f.seek(0)
+            holder = f.read().strip()
+            f.close()
+            raise IndexLocked(
+                f"another index build or update is running on {self.root}"
+                + (f" ({holder})" if holder else "")
+                + "; wait for it to finish, then run the command again") from None
+        f.seek(0)
+        f.truncate()
+        f.write(f"pid {os.getpid()}, {self.what} started {time.strftime('%Y-%m-%d %H:%M:%S')}")
+        f.flush()
+        self._f = f
+        return self
+
+    def release(self) -> None:
+        if self._f is not None:
+            try:
+                self._f.seek(0)
+                self._f.truncate()
+                fcntl.flock(self._f.fileno(), fcntl.LOCK_UN)
+            finally:
+                self._f.close()
+                self._f = None
+
+    def __enter__(self) -> "IndexLock":
+        return self.acquire()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.release()
+
+
+def new_generation_dir(root: Path) -> Path:
+    """A fresh ``tmp-`` directory to write a generation into."""
+    stamp = time.strftime("%Y%m%d-%H%M%S") + f"-{time.time_ns() % 1_000_000_000:09d}"
+    d = root / f"{TMP_PREFIX}{stamp}-{os.getpid()}"
+    d.mkdir(parents=True)
+    return d
+
+
+def _fsync_dir(d: Path) -> None:
+    try:
+        fd = os.open(d, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def publish(root: Path, tmp: Path) -> str:
+    """Rename ``tmp`` to a ``gen-`` directory and point ``CURRENT`` at it."""
+    name = GEN_PREFIX + tmp.name[len(TMP_PREFIX):]
+    final = root / name
+    os.replace(tmp, final)
+    ptmp = root / f".{POINTER}.{os.getpid()}.tmp"
+    with open(ptmp, "w", encoding="utf-8") as f:
+        f.write(name + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(ptmp, root / POINTER)
+    _fsync_dir(root)
+    return name
+
+
+def cleanup(root: Path, keep_previous: str | None = None, *, generations: bool = True) -> list[str]:
+    """Remove stale ``tmp-`` dirs and (if ``generations``) generations other than
+    the live one and ``keep_previous``.
+
+    Call only while holding the lock (no other writer can be using them).
+    """
+    live = _read_pointer(root)
+    removed = []
+    for e in os.scandir(root):
+        if not e.is_dir(follow_symlinks=False):
+            if e.name.startswith(f".{POINTER}.") and e.name.endswith(".tmp"):
+                os.unlink(e.path)
+            continue
+        stale_tmp = e.name.startswith(TMP_PREFIX)
+        old_gen = generations and e.name.startswith(GEN_PREFIX) and e.name not in (live, keep_previous)
+        if stale_tmp or old_gen:
+            shutil.rmtree(e.path, ignore_errors=True)
+            removed.append(e.name)
+    return removed
+
+
+def write_meta(gen_dir: Path, meta: dict[str, Any]) -> None:
+    tmp = gen_dir / f".{META_NAME}.tmp"
+    tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, gen_dir / META_NAME)
+
+
+def read_meta(gen_dir: Path) -> dict[str, Any]:
+    try:
+        return json.loads((gen_dir / META_NAME).read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return {}
+
+
+def check_versions(meta: dict[str, Any], root: Path) -> None:
+    """Raise :class:`IndexVersionMismatch` unless ``meta`` matches this code."""
+    want = versions()
+    got = {k: str(meta.get(k)) for k in want}
+    if got != want:
+        diffs = ", ".join(f"{k} {got[k]} (this Marsad needs {want[k]})" for k in want if got[k] != want[k])
+        raise IndexVersionMismatch(
+            f"the index at {root} was built by an incompatible Marsad version: {diffs}; "
+            f"rebuild it: {build_hint(root)}")
