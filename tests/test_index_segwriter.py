@@ -1,0 +1,103 @@
+"""The fast segment writer writes what Whoosh's own add_document writes."""
+from __future__ import annotations
+
+import hypothesis.strategies as st
+from hypothesis import given, settings
+from whoosh import index as windex
+
+from index.build import fast_content_hash, record_to_doc
+from index.extract import extract
+from index.records import content_hash
+from index.schema import build_schema
+from index.segwriter import FastSegmentWriter, PairAnalyzer, fast_path_ok
+from index.sources import read_corpus
+from analyzers import exact_analyzer, stem_analyzer
+
+from conftest import SEEDS
+
+
+def _docs(sample_corpus, n=80):
+    out = []
+    for r in read_corpus([str(SEEDS), str(sample_corpus / "snn")]):
+        out.append(record_to_doc(extract(r), fast_content_hash(r.title, r.body), "", "2024-01-01T00:00:00"))
+        if len(out) >= n:
+            break
+    return out
+
+
+def test_fast_path_applies_to_our_analyzers():
+    assert fast_path_ok()
+
+
+def test_pair_analyzer_equals_the_analyzers(sample_corpus, seed_texts):
+    pa = PairAnalyzer()
+    texts = list(seed_texts.values()) + [d["body"] for d in _docs(sample_corpus, 60)]
+    texts.append("لـداعش والـ2015 ﻻ يا ـــ الْعَرَبِيَّةُ في الـ")
+    for text in texts:
+        stem, exact, ns, ne = pa.analyze(text)
+        for got, n, an in ((stem, ns, stem_analyzer()), (exact, ne, exact_analyzer())):
+            want: dict[bytes, list[int]] = {}
+            for t in an(text, positions=True):
+                want.setdefault(t.text.encode(), []).append(t.pos)
+            assert got == want
+            assert n == sum(len(v) for v in want.values())
+
+
+def test_segment_equals_whoosh_add_document(tmp_path, sample_corpus):
+    docs = _docs(sample_corpus)
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir(), b.mkdir()
+    ixa = windex.create_in(str(a), build_schema())
+    w = ixa.writer()
+    for d in docs:
+        w.add_document(**d)
+    w.commit()
+    ixb = windex.create_in(str(b), build_schema())
+    w = ixb.writer()
+    fw = FastSegmentWriter(ixb)
+    for d in docs:
+        fw.add(d)
+    seg = fw.finish()
+    w._close_segment()
+    w._commit_toc([seg])
+    w._finish()
+
+    ra, rb = windex.open_dir(str(a)).reader(), windex.open_dir(str(b)).reader()
+    assert ra.doc_count() == rb.doc_count() == len(docs)
+    assert list(ra.all_stored_fields()) == list(rb.all_stored_fields())
+    for f in build_schema().names():
+        if not build_schema()[f].indexed:
+            continue
+        la, lb = list(ra.lexicon(f)), list(rb.lexicon(f))
+        assert la == lb, f
+        for t in la:
+            ma, mb = ra.postings(f, t), rb.postings(f, t)
+            if ma.supports("positions"):
+                assert list(ma.items_as("positions")) == list(mb.items_as("positions")), (f, t)
+            else:
+                assert list(ma.items_as("weight")) == list(mb.items_as("weight")), (f, t)
+            assert ra.doc_frequency(f, t) == rb.doc_frequency(f, t)
+            assert ra.frequency(f, t) == rb.frequency(f, t)
+            ta, tb = ra.term_info(f, t), rb.term_info(f, t)
+            assert (ta.min_length(), ta.max_length(), ta.max_weight()) == (tb.min_length(), tb.max_length(),
+                                                                          tb.max_weight())
+        assert ra.field_length(f) == rb.field_length(f)
+        for d in range(len(docs)):
+            assert ra.doc_field_length(d, f) == rb.doc_field_length(d, f)
+    assert list(ra.column_reader("date", translate=False)) == list(rb.column_reader("date", translate=False))
+
+
+def test_fast_content_hash_is_content_hash(seed_texts):
+    for text in seed_texts.values():
+        title, _, body = text.partition("\n")
+        assert fast_content_hash(title, body) == content_hash(title, body)
+    tricky = ["ﻻ ﷲ ﺳﻮﺭﻳﺎ", "ـــ  لـداعش\u200c", "ΣΑΣ ΟΔΟΣ", "İstanbul", "\ufeffسوريا\u200f", "٢٠١٥ ۱۳۹۴", ""]
+    for t in tricky:
+        assert fast_content_hash(t, t) == content_hash(t, t)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("سوريا ةىأإآ ًٌٍَُِّْـ\u200c\u200d\u200f\n\t١٢3Aa ΣσİﻻﺳﷲX")), max_size=60),
+       st.text(max_size=40))
+def test_fast_content_hash_property(a, b):
+    assert fast_content_hash(a, b) == content_hash(a, b)
