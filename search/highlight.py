@@ -16,7 +16,10 @@ import html
 import re
 from collections.abc import Iterable
 
+from functools import lru_cache
+
 from analyzers import exact_analyzer, stem_analyzer
+from analyzers.tokenizers import iter_words
 
 __all__ = ["match_spans", "make_snippet", "mark_all"]
 
@@ -24,20 +27,33 @@ _SENTENCE_END = re.compile(r"[.!?؟؛\n]+")
 _CLAUSE_END = re.compile(r"[،,]")
 FRAGMENT_CHARS = 220  # longest fragment; longer sentences are cut around their matches
 ELLIPSIS = " … "
+MAX_HIGHLIGHT_CHARS = 60_000  # a huge record is highlighted from its beginning only
+_STEM, _EXACT = stem_analyzer(), exact_analyzer()
+
+
+@lru_cache(maxsize=200_000)
+def _word_terms(word: str) -> tuple[str | None, str | None]:
+    """(stem term, exact term) of one word: the real analyzers on that word
+    alone (their filters work per token, so this equals their result inside
+    the text), cached because news vocabulary repeats."""
+    st = [t.text for t in _STEM(word)]
+    ex = [t.text for t in _EXACT(word)]
+    return (st[0] if len(st) == 1 else None), (ex[0] if len(ex) == 1 else None)
 
 
 def match_spans(text: str, stem_terms: set[str], exact_terms: set[str]) -> list[tuple[int, int, str]]:
-    """``(start, end, term)`` of every token of ``text`` matching the query."""
-    spans: dict[tuple[int, int], str] = {}
-    if stem_terms:
-        for t in stem_analyzer()(text, positions=True, chars=True):
-            if t.text in stem_terms:
-                spans[(t.startchar, t.endchar)] = t.text
-    if exact_terms:
-        for t in exact_analyzer()(text, positions=True, chars=True):
-            if t.text in exact_terms:
-                spans[(t.startchar, t.endchar)] = t.text
-    return sorted((s, e, term) for (s, e), term in spans.items())
+    """``(start, end, term)`` of every word of ``text`` matching the query
+    (offsets into ``text``; only the first ``MAX_HIGHLIGHT_CHARS`` are read)."""
+    spans = []
+    if not stem_terms and not exact_terms:
+        return spans
+    for m in iter_words(text[:MAX_HIGHLIGHT_CHARS]):
+        st, ex = _word_terms(m.group())
+        if st is not None and st in stem_terms:
+            spans.append((m.start(), m.end(), st))
+        elif ex is not None and ex in exact_terms:
+            spans.append((m.start(), m.end(), ex))
+    return spans
 
 
 def _render(text: str, start: int, end: int, spans: Iterable[tuple[int, int, str]]) -> str:

@@ -194,7 +194,7 @@ def _lex(q: str) -> list[tuple[str, str]]:
 
 def _word_node(tok: str) -> Node | None:
     neg = False
-    while tok[:1] in "-+":
+    while tok and tok[0] in "-+":
         neg = neg or tok[0] == "-"
         tok = tok[1:]
     mode, dist = "stem", 1

@@ -32,7 +32,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher, TimeLimit
 
 from analyzers import normalize, stem
-from search.facets import FACETS, ReaderData, build_buckets, reader_data, _norm_words, _value_keys
+from search.facets import FACETS, ReaderData, _norm_words, _value_keys, build_buckets, reader_data, resolve_values
 from search.highlight import make_snippet, mark_all
 from search.query import CompiledQuery, compile_query
 from search.request import SearchRequest, SearchRequestError
@@ -259,6 +259,30 @@ def _suggestion(q: str, fixes: dict[str, str]) -> str:
 # ---------------------------------------------------------------- run
 
 
+def _resolve_selection(data: ReaderData, request: SearchRequest, notices: list[str]) -> dict[str, tuple[str, ...]]:
+    """Selected facet values as the index spells them (``ادلب`` -> ``إدلب``)."""
+    out: dict[str, tuple[str, ...]] = {}
+    for name, vals in request.filters.items():
+        if name not in data.terms:
+            out[name] = vals
+            continue
+        known = data.terms[name].values
+        got: list[str] = []
+        for v in vals:
+            if v == "" or v in known:
+                got.append(v)
+                continue
+            found = resolve_values(data, name, v)
+            if found:
+                got.extend(found)
+            else:
+                got.append(v)  # stays visible, selected, at count 0
+                notices.append(f"no {name} called «{v}» in the index")
+        out[name] = tuple(dict.fromkeys(got))
+    return out
+
+
+
 def run(index: Any, request: SearchRequest) -> SearchResult:
     """Answer one search request (see the module docstring).
 
@@ -283,7 +307,8 @@ def run(index: Any, request: SearchRequest) -> SearchResult:
             if request.date_to:
                 rng &= ords <= request.date_to.toordinal()
             base = base & rng
-        sel = {name: FACETS[name].restrict(data, vals) for name, vals in request.filters.items()}
+        selected = _resolve_selection(data, request, notices)
+        sel = {name: FACETS[name].restrict(data, vals) for name, vals in selected.items()}
         final = base
         for m in sel.values():
             final = final & m
@@ -294,7 +319,7 @@ def run(index: Any, request: SearchRequest) -> SearchResult:
                 if other != name:
                     m = m & om
             limit = None if name in request.facet_all else request.facet_limit
-            facets[name] = facet.result(data, m, request.selected(name), limit)
+            facets[name] = facet.result(data, m, selected.get(name, ()), limit)
 
         total_docs = int(np.count_nonzero(final))
         if request.collapse and total_docs:

@@ -1,0 +1,102 @@
+"""``marsad search``: one call to :func:`search.run`, printed as text or JSON."""
+from __future__ import annotations
+
+import json
+import re
+import sys
+from typing import Any
+
+import click
+
+from search.request import SORTS, SearchRequest, SearchRequestError
+
+__all__ = ["search_cmd", "open_index_option"]
+
+
+def open_index_option(option: str | None) -> Any:
+    """Open the index the way every command does (``index.build`` when present)."""
+    try:
+        from index.build import open_index, resolve_index_dir  # type: ignore
+    except ImportError:
+        open_index = resolve_index_dir = None
+    if open_index is not None:
+        return open_index(resolve_index_dir(option))
+    from whoosh import index as windex
+    path = option or "data/index"
+    if not windex.exists_in(path):
+        raise click.ClickException(f"no index in {path}: build one with `marsad index build`")
+    return windex.open_dir(path)
+
+
+def _plain(html: str) -> str:
+    import html as h
+    return h.unescape(re.sub(r"</?mark>", "", html))
+
+
+@click.command("search")
+@click.option("--index", "index_dir", metavar="DIR", help="Index directory (default: data/index or $MARSAD_INDEX).")
+@click.option("--outlet", multiple=True, metavar="V", help="Select an outlet (repeat: OR).")
+@click.option("--province", multiple=True, metavar="V", help="Select a province (repeat: OR).")
+@click.option("--actor", multiple=True, metavar="V", help="Select an actor (repeat: OR).")
+@click.option("--date", "dates", multiple=True, metavar="YYYY[-MM]", help="Select a year or month (repeat: OR).")
+@click.option("--from", "date_from", metavar="DATE", help="Only documents dated on or after DATE (YYYY[-MM[-DD]]).")
+@click.option("--to", "date_to", metavar="DATE", help="Only documents dated on or before DATE.")
+@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
+@click.option("--page", type=int, default=1, show_default=True)
+@click.option("--page-size", type=int, default=10, show_default=True)
+@click.option("--exact", is_flag=True, help="Match every word's exact form, not its stem.")
+@click.option("--json", "as_json", is_flag=True, help="Print the SearchResult as JSON.")
+@click.option("--explain", is_flag=True, help="Print the parsed query.")
+@click.argument("query", nargs=-1)
+def search_cmd(index_dir: str | None, outlet: tuple[str, ...], province: tuple[str, ...], actor: tuple[str, ...],
+               dates: tuple[str, ...], date_from: str | None, date_to: str | None, sort: str, page: int,
+               page_size: int, exact: bool, as_json: bool, explain: bool, query: tuple[str, ...]) -> None:
+    """Search the index for QUERY (all words must match; "phrases", OR/أو, -word,
+    word*, word~, =word, outlet:/مصدر:, province:/محافظة:, actor:/جهة:, date:/تاريخ:)."""
+    from search import run
+    args: dict[str, Any] = {"q": " ".join(query), "outlet": list(outlet), "province": list(province),
+                            "actor": list(actor), "date": list(dates), "from": date_from, "to": date_to,
+                            "sort": sort, "page": str(page), "page_size": str(page_size)}
+    if exact:
+        args["exact"] = "1"
+    try:
+        req = SearchRequest.from_args(args)
+    except SearchRequestError as e:
+        raise click.UsageError(str(e)) from None
+    ix = open_index_option(index_dir)
+    try:
+        result = run(ix, req)
+    except SearchRequestError as e:
+        raise click.UsageError(str(e)) from None
+    if as_json:
+        d = result.to_dict()
+        if not explain:
+            d.pop("parsed_query", None)
+        click.echo(json.dumps(d, ensure_ascii=False, indent=1))
+        return
+    if explain:
+        click.echo(f"parsed: {result.parsed_query}")
+    for n in result.notices:
+        click.echo(f"note: {n}", err=True)
+    if result.suggestion:
+        click.echo(f"did you mean: {result.suggestion}")
+    first = (result.page - 1) * result.page_size
+    click.echo(f"{result.total} results ({result.total_docs} documents) in {result.took_ms:.0f} ms"
+               + (" — partial" if result.partial else ""))
+    for i, h in enumerate(result.hits, first + 1):
+        meta = " · ".join(x for x in (h.outlet, h.date, "، ".join(h.provinces), "، ".join(h.actors)) if x)
+        click.echo(f"\n{i}. {h.title}  [{h.id}]")
+        if meta:
+            click.echo(f"   {meta}")
+        if h.copies:
+            click.echo("   also in: " + ", ".join(str(c.get("outlet") or c.get("id")) for c in h.copies))
+        click.echo(f"   {_plain(h.snippet)}")
+    click.echo("")
+    for name, f in result.facets.items():
+        vals = ", ".join(f"{'*' if b.selected else ''}{b.label or b.value} {b.count}" for b in f.buckets)
+        more = f" (+{f.other} more)" if f.other else ""
+        click.echo(f"{f.label} ({name}): {vals}{more}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    search_cmd(sys.argv[1:])
