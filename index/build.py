@@ -29,6 +29,7 @@ import logging
 import multiprocessing as mp
 import os
 import queue as queue_mod
+import re
 import shutil
 import sys
 import time
@@ -114,7 +115,7 @@ class BuildReport:
 
 # ---------------------------------------------------------------- documents
 
-_PRESENTATION = (0xFB50, 0xFDFF, 0xFE70, 0xFEFF)
+_PRESENTATION_RE = re.compile("[\ufb50-\ufdff\ufe70-\ufeff]")
 
 
 def _char_table() -> dict[int, Any]:
@@ -145,18 +146,12 @@ def fast_content_hash(title: str, body: str) -> str:
     """
     global _TABLE
     text = f"{title}\n{body}"
-    if any("\ufb50" <= c <= "\ufdff" or "\ufe70" <= c <= "\ufeff" for c in _presentation_candidates(text)):
+    if _PRESENTATION_RE.search(text):
         return content_hash(title, body)
     if _TABLE is None:
         _TABLE = _char_table()
     words = " ".join(text.split()).translate(_TABLE).lower()
     return hashlib.blake2b(words.encode("utf-8"), digest_size=16).hexdigest()
-
-
-def _presentation_candidates(text: str) -> str:
-    # A quick pre-check in C: only characters at or above U+FB50 can be
-    # presentation forms; max() finds whether any exist at all.
-    return text if text and max(text) >= "\ufb50" else ""
 
 
 def record_to_doc(r: Record, content_hash_: str, duplicate_of: str, ingested: str) -> dict[str, Any]:

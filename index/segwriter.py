@@ -25,12 +25,15 @@ together (``TEXT_PAIRS``); every other field goes through Whoosh's own
 from __future__ import annotations
 
 import struct
+import zlib
 from array import array
 from pickle import dumps
 from typing import Any
 
 from whoosh.analysis import CompositeAnalyzer
-from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3PostingsWriter, W3TermInfo
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3FieldWriter, W3TermInfo
+from whoosh.system import pack_int, pack_long, pack_ushort
+from whoosh.util.numeric import length_to_byte
 from whoosh.formats import Frequency, Positions
 from whoosh.writing import SegmentWriter
 
@@ -47,6 +50,8 @@ TEXT_PAIRS = (("title", "title_exact"), ("body", "body_exact"))
 _TOKEN_LOCAL = (CliticTatweelFilter, NormalizeFilter, ArabicStopFilter, LightStemFilter)
 
 _pack_uint = struct.Struct("!I").pack
+_unpack_uint = struct.Struct("!I").unpack_from
+_TERMINFO = W3TermInfo._struct  # the term table row (flags, weight, df, lengths, max weight, ids)
 # Blocks of fewer postings are written uncompressed: zlib's set-up cost (tens of
 # microseconds) dwarfs what it saves on a few bytes, and most terms have one or
 # two postings. Each block records its own compression, so readers don't care.
@@ -114,12 +119,17 @@ class PairAnalyzer:
         return r
 
     def analyze(self, text: str) -> tuple[dict[bytes, list[int]], dict[bytes, list[int]], int, int]:
-        """``(stem term -> positions, exact term -> positions, stem length, exact length)``."""
+        """``(stem term -> positions, exact term -> positions, stem length, exact length)``.
+
+        When a stem term comes from one exact term only (the usual case) its
+        position list is the *same list object* as the exact term's, which
+        lets the writer encode it once.
+        """
         if not self.fast:
             return self._slow(text)
         cache = self._cache
-        stem: dict[bytes, list[int]] = {}
         exact: dict[bytes, list[int]] = {}
+        stem_of: dict[bytes, bytes] = {}
         n = 0
         try:
             for pos, w in enumerate(WORD_RE.findall(text)):
@@ -127,20 +137,21 @@ class PairAnalyzer:
                 if r is None:
                     continue
                 n += 1
-                e, s = r
+                e = r[0]
                 lst = exact.get(e)
                 if lst is None:
                     exact[e] = [pos]
-                else:
-                    lst.append(pos)
-                lst = stem.get(s)
-                if lst is None:
-                    stem[s] = [pos]
+                    stem_of[e] = r[1]
                 else:
                     lst.append(pos)
         except _NotLocal:
             self.fast = False
             return self._slow(text)
+        stem: dict[bytes, list[int]] = {}
+        for e, plist in exact.items():
+            s = stem_of[e]
+            cur = stem.get(s)
+            stem[s] = plist if cur is None else sorted(cur + plist)
         return stem, exact, n, n
 
     def _slow(self, text: str) -> tuple[dict[bytes, list[int]], dict[bytes, list[int]], int, int]:
@@ -212,12 +223,15 @@ class FastSegmentWriter:
     def __init__(self, ix: Any, analyzer: PairAnalyzer | None = None, codec: W3Codec | None = None):
         # A SegmentWriter without lock gives us the segment, its files and the
         # per-document writer; its pool and add_document are never used.
-        self._w = SegmentWriter(ix, _lk=False, codec=codec or make_codec())
+        # compound=False: the segment's files stay as they are, not copied
+        # into one compound file at the end (a full extra write of the segment).
+        self._w = SegmentWriter(ix, _lk=False, codec=codec or make_codec(), compound=False)
         self.schema = self._w.schema
         self.pa = analyzer or PairAnalyzer()
         self.docnum = 0
         self.postings = 0
         self._inv: dict[str, dict[bytes, _Postings]] = {}
+        self._tinv: dict[str, dict[bytes, tuple[array, list[bytes]]]] = {}
         self._lengths: dict[str, array] = {}
         self._pairs = [(s, e) for s, e in TEXT_PAIRS if s in self.schema and e in self.schema]
         fmt_ok = all(type(self.schema[f].format) in (Positions, Frequency)
@@ -226,6 +240,7 @@ class FastSegmentWriter:
             self._pairs = []
         self._fields = {name: self.schema[name] for name in self.schema.names()}
         self._compression = self._w.codec._compression
+        self._blocklimit = self._w.codec._blocklimit
 
     # -- adding documents
     def _post(self, fieldname: str, tbytes: bytes, docnum: int, weight: float, vbytes: bytes | None) -> None:
@@ -239,20 +254,28 @@ class FastSegmentWriter:
         p.weights.append(weight)
         p.values.append(vbytes or b"")
 
-    def _post_terms(self, fieldname: str, terms: dict[bytes, list[int]], docnum: int) -> None:
+    def _post_terms(self, fieldname: str, terms: dict[bytes, list[int]], docnum: int,
+                    encoded: dict[int, bytes]) -> None:
+        # Text postings: per term [docnums, values]; the weight (frequency x
+        # field boost) is read back from the value's count header at the end.
         fmt = self._fields[fieldname].format
-        boost = fmt.field_boost
         positions = type(fmt) is Positions
-        inv = self._inv.get(fieldname)
+        inv = self._tinv.get(fieldname)
         if inv is None:
-            inv = self._inv[fieldname] = {}
+            inv = self._tinv[fieldname] = {}
         for tb, plist in terms.items():
+            if positions:
+                v = encoded.get(id(plist))
+                if v is None:
+                    v = encoded[id(plist)] = _positions_value(plist)
+            else:
+                v = _freq_value(len(plist))
             p = inv.get(tb)
             if p is None:
-                p = inv[tb] = _Postings()
-            p.docs.append(docnum)
-            p.weights.append(len(plist) * boost)
-            p.values.append(_positions_value(plist) if positions else _freq_value(len(plist)))
+                inv[tb] = (array("I", (docnum,)), [v])
+            else:
+                p[0].append(docnum)
+                p[1].append(v)
         self.postings += len(terms)
 
     def _set_length(self, fieldname: str, docnum: int, length: int) -> None:
@@ -269,6 +292,7 @@ class FastSegmentWriter:
         pdw = w.perdocwriter
         docnum = self.docnum
         analysed: dict[str, tuple[dict[bytes, list[int]], int]] = {}
+        encoded: dict[int, bytes] = {}  # id(position list) -> its encoding, for this document
         for sname, ename in self._pairs:
             text = fields.get(sname)
             if text is None or fields.get(ename) is None:
@@ -276,8 +300,9 @@ class FastSegmentWriter:
             if fields[ename] != text:  # twins must hold the same text to share a pass
                 continue
             st, ex, ns, ne = self.pa.analyze(text)
-            analysed[sname] = (st, ns)
+            # exact first: its encoded position lists are reused by the stem field
             analysed[ename] = (ex, ne)
+            analysed[sname] = (st, ns)
 
         pdw.start_doc(docnum)
         try:
@@ -292,7 +317,7 @@ class FastSegmentWriter:
                 if field.indexed:
                     if fieldname in analysed:
                         terms, n = analysed[fieldname]
-                        self._post_terms(fieldname, terms, docnum)
+                        self._post_terms(fieldname, terms, docnum, encoded)
                         length = n if field.scorable else 0
                     else:
                         for tbytes, freq, weight, vbytes in field.index(value):
@@ -315,36 +340,88 @@ class FastSegmentWriter:
         return docnum
 
     # -- writing the segment
-    def _write_term(self, fw: W3FieldWriter, tb: bytes, p: _Postings, lengths: array | None) -> None:
-        fw.start_term(tb)
-        pw: W3PostingsWriter = fw._postwriter
-        docs, weights, values = p.docs, p.weights, p.values
+    def _write_term(self, fw: W3FieldWriter, tb: bytes, docs: array, weights: array, values: list[bytes],
+                    lengths: array | None, fixedsize: int | None) -> None:
+        """One term's posting list, byte for byte what ``W3PostingsWriter`` writes.
+
+        The same blocks (delta-coded ids, minified weights and values, block
+        info, negative length on the last block), the same ``W3TermInfo``
+        row, without the per-posting calls and per-block objects. Small last
+        blocks are not zlib-compressed (see ``_COMPRESS_MIN``); every block
+        records its own compression level.
+        """
+        pf = fw._postfile.file
+        write = pf.write
+        tell = pf.tell
+        limit = self._blocklimit
+        level = self._compression
         n = len(docs)
-        limit = pw._blocklimit
-        compression = self._compression
-        has_values = any(values)
+        offset = tell()
+        write(WHOOSH3_HEADER_MAGIC)
+        total_w = 0.0
+        t_minlen: int | None = None
+        t_maxlen = 0
+        t_maxw: float = 0
+        nl = len(lengths) if lengths is not None else 0
         start = 0
-        while True:
-            end = min(start + limit, n)
+        while start < n:
+            end = start + limit
+            if end > n:
+                end = n
+            last = end >= n
             ids = docs[start:end]
             ws = weights[start:end]
-            pw._ids = ids
-            pw._weights = ws
-            pw._values = [v for v in values[start:end] if v] if has_values else []
-            pw._maxweight = max(max(ws), 0)
+            maxw = max(ws)
+            if not maxw > 0:
+                maxw = 0
             if lengths is not None:
-                ls = [lengths[d] for d in ids if d < len(lengths) and lengths[d]]
-                pw._minlength = min(ls) if ls else None
-                pw._maxlength = max(ls) if ls else 0
+                ls = [x for x in [lengths[d] if d < nl else 0 for d in ids] if x]
+                minl = min(ls) if ls else None
+                maxl = max(ls) if ls else 0
             else:
-                pw._minlength, pw._maxlength = None, 0
-            if end >= n:
-                pw._compression = compression if n - start >= _COMPRESS_MIN else 0
-                break
-            pw._compression = compression
-            pw._write_block()
+                minl, maxl = None, 0
+            total_w += sum(ws)
+            if t_minlen is None:
+                t_minlen = minl
+            else:
+                t_minlen = min(t_minlen, minl)
+            if maxl > t_maxlen:
+                t_maxlen = maxl
+            if maxw > t_maxw:
+                t_maxw = maxw
+            prev = 0
+            d_ids = []
+            for i in ids:
+                d_ids.append(i - prev)
+                prev = i
+            w0 = ws[0]
+            if all(w == 1.0 for w in ws):
+                mw = None
+            elif all(w == w0 for w in ws):
+                mw = w0
+            else:
+                mw = tuple(ws)
+            vals = [v for v in values[start:end] if v]
+            if fixedsize is None or fixedsize < 0:
+                mv: Any = tuple(vals)
+            elif fixedsize == 0:
+                mv = None
+            else:
+                mv = b"".join(vals)
+            data = dumps((tuple(d_ids), mw, mv), 2)
+            comp = level if (not last or end - start >= _COMPRESS_MIN) else 0
+            if comp:
+                data = zlib.compress(data, comp)
+            info = dumps((len(ids), ids[-1], maxw, comp, length_to_byte(minl), length_to_byte(maxl)), 2)
+            blen = len(info) + len(data)
+            write(pack_int(-blen if last else blen))
+            write(info)
+            write(data)
             start = end
-        fw.finish_term()
+        length = tell() - offset
+        row = _TERMINFO.pack(False, total_w, n, 0 if t_minlen is None else length_to_byte(t_minlen),
+                             length_to_byte(t_maxlen), t_maxw, docs[0], docs[-1])
+        fw._tindex.add(pack_ushort(fw._fieldid) + tb, row + pack_long(offset) + pack_int(length))
 
     def finish(self) -> Any:
         """Write the postings and close the segment files; returns the segment."""
@@ -352,16 +429,28 @@ class FastSegmentWriter:
         w.docnum = self.docnum  # get_segment() reads the doc count from here
         w.perdocwriter.close()
         fw = w.fieldwriter
-        for fieldname in sorted(self._inv):
+        unpack = _unpack_uint
+        for fieldname in sorted(set(self._inv) | set(self._tinv)):
             field = self._fields[fieldname]
-            inv = self._inv[fieldname]
             lengths = self._lengths.get(fieldname) if field.scorable else None
             fw.start_field(fieldname, field)
-            for tb in sorted(inv):
-                self._write_term(fw, tb, inv[tb], lengths)
+            fixedsize = field.format.fixed_value_size()
+            if fieldname in self._tinv:
+                inv = self._tinv[fieldname]
+                boost = field.format.field_boost
+                for tb in sorted(inv):
+                    docs, values = inv[tb]
+                    weights = array("f", [unpack(v)[0] * boost for v in values])
+                    self._write_term(fw, tb, docs, weights, values, lengths, fixedsize)
+            else:
+                ginv = self._inv[fieldname]
+                for tb in sorted(ginv):
+                    p = ginv[tb]
+                    self._write_term(fw, tb, p.docs, p.weights, p.values, lengths, fixedsize)
             fw.finish_field()
         fw.close()
         self._inv.clear()
+        self._tinv.clear()
         w.pool.cleanup()
         w._assemble_segment()
         return w.get_segment()
