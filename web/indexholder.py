@@ -50,6 +50,7 @@ class IndexHolder:
         self._index: Any = None
         self._generation: Any = None
         self._lock = threading.Lock()
+        self._local = threading.local()  # one open searcher per worker thread and index generation
         self.reopens = 0  # how many times a new generation was opened (for tests and /healthz)
 
     @property
@@ -71,7 +72,12 @@ class IndexHolder:
         except (ImportError, AttributeError):
             fn = None
         try:
-            return fn(directory) if fn else _fallback_generation(directory)
+            if fn is None:
+                return _fallback_generation(directory)
+            gen = fn(directory)
+            # + the root's inode: a plain Whoosh index swapped in by renaming directories
+            # keeps its TOC name, but not its inode
+            return None if gen is None else (gen, os.stat(directory).st_ino)
         except (OSError, ValueError):
             return None
 
@@ -97,8 +103,40 @@ class IndexHolder:
             self.reopens += 1
             return opened
 
+    def searcher(self) -> Any:
+        """This thread's searcher on the current index (opened once per thread and generation).
+
+        Opening a Whoosh searcher reads every segment's files, so doing it per
+        request costs more than many searches; a searcher is not shared across
+        threads, and one of an old generation is closed when the thread next
+        asks after a swap.
+        """
+        index = self.get()
+        local = self._local
+        if getattr(local, "index", None) is index:
+            return local.searcher
+        old = getattr(local, "searcher", None)
+        from search import open_searcher
+        local.searcher, local.index = open_searcher(index), index
+        if old is not None:
+            try:
+                old.close()
+            except Exception:  # noqa: BLE001 - closing a stale searcher must not fail a request
+                pass
+        return local.searcher
+
+    def _drop_searcher(self) -> None:
+        local = self._local
+        old = getattr(local, "searcher", None)
+        local.searcher = local.index = None
+        if old is not None:
+            try:
+                old.close()
+            except Exception:  # noqa: BLE001
+                pass
+
     def call(self, fn: Any, attempts: int = 6) -> Any:
-        """``fn(index)`` with the current index; retried when the index moved under it.
+        """``fn(searcher)`` with this thread's searcher; retried when the index moved under it.
 
         A swap by renames leaves the live path missing for an instant, and a
         searcher opened then fails with an OSError (or Whoosh's "no index"):
@@ -106,10 +144,12 @@ class IndexHolder:
         """
         from whoosh.index import IndexError as WhooshIndexError
         for attempt in range(attempts):
-            index = self.get()
+            searcher = self.searcher()
+            index = self._local.index
             try:
-                return fn(index)
+                return fn(searcher)
             except (OSError, WhooshIndexError):
+                self._drop_searcher()
                 if attempt == attempts - 1:
                     raise
                 with self._lock:

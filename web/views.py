@@ -47,7 +47,7 @@ class BadRequest(ValueError):
 # The only places the web talks to the search layer; each is one call.
 
 def _with_index(fn: Any) -> Any:
-    """Run ``fn(index)`` on the current index (reopened after a swap, retried if it moved)."""
+    """Run ``fn(searcher)`` on the current index (reopened after a swap, retried if it moved)."""
     return current_app.extensions["marsad_index"].call(fn)
 
 

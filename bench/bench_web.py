@@ -1,0 +1,237 @@
+"""Web throughput and latency under concurrent load on loopback (a benchmark, not a test).
+
+Starts ``marsad serve`` (waitress, in a child process) on 127.0.0.1 against
+the full-corpus index, then a bounded Python load generator (threads with
+keep-alive HTTP connections, fixed duration and request cap) sends a mix of
+queries and facet selections to ``/api/search`` and to the HTML page. Prints
+requests, requests/s, p50/p95/p99 latency and errors for each, beside two
+baselines measured in the same run: ``/healthz`` (the HTTP + Flask floor)
+and ``search.run`` called directly in this process (the search itself).
+
+    python3 bench/bench_web.py [--index DIR] [--clients 8] [--seconds 15] [--threads 8] [--quick]
+
+Without ``--index`` it uses the full-corpus index of ``bench/bench_search.py``
+(``$MARSAD_BENCH_DIR/full``, default ``/tmp/marsad-bench``) when ``marsad``
+can open it, else builds one once with ``index.build.build_index`` into
+``$MARSAD_BENCH_DIR/web-full`` and reuses it.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
+
+# A user's day: words, phrases, operators, field filters, ticked facets, paging, sorting.
+MIX: list[list[tuple[str, str]]] = [
+    [("q", "سوريا")],
+    [("q", "داعش")],
+    [("q", "بشار الأسد")],
+    [("q", '"مجلس الأمن"')],
+    [("q", "حلب أو إدلب")],
+    [("q", "سوريا"), ("province", "حلب")],
+    [("q", "سوريا"), ("province", "حلب"), ("province", "دمشق")],
+    [("q", "داعش"), ("outlet", "الشرق الأوسط"), ("outlet", "سبق")],
+    [("q", "اللاجئين السوريين"), ("date", "2015-09")],
+    [("q", "روسيا"), ("sort", "newest")],
+    [("q", "سوريا"), ("page", "3")],
+    [("q", "سوري*")],
+    [("q", "الحوثيين"), ("actor", "الحوثيون")],
+    [("q", "تاريخ:آب-2015 غارات")],
+    [("date", "2015")],
+    [("q", "النظام السوري"), ("sort", "oldest"), ("page", "2")],
+]
+
+
+def pct(xs: list[float], p: float) -> float:
+    if not xs:
+        return float("nan")
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(index_dir: Path, port: int, threads: int) -> subprocess.Popen:
+    code = ("import sys; sys.path.insert(0, %r); from web.serve import serve; "
+            "serve(index=%r, host='127.0.0.1', port=%d, threads=%d)" % (str(ROOT), str(index_dir), port, threads))
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            c.request("GET", "/healthz")
+            r = c.getresponse()
+            r.read()
+            if r.status == 200:
+                return proc
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise SystemExit(f"server did not start: {proc.stderr.read().decode()[-2000:] if proc.stderr else ''}")
+
+
+def load(port: int, paths: list[str], clients: int, seconds: float, max_requests: int) -> dict:
+    """Closed-loop load: ``clients`` threads, each one request at a time, until time or count runs out."""
+    lat: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    sent = [0]
+    stop_at = time.monotonic() + seconds
+
+    def worker(k: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        i = k
+        mine: list[float] = []
+        while time.monotonic() < stop_at:
+            with lock:
+                if sent[0] >= max_requests:
+                    break
+                sent[0] += 1
+            path = paths[i % len(paths)]
+            i += clients
+            t0 = time.perf_counter()
+            try:
+                conn.request("GET", path)
+                r = conn.getresponse()
+                r.read()
+                ok = r.status == 200
+                status = str(r.status)
+            except (OSError, http.client.HTTPException) as exc:
+                ok, status = False, type(exc).__name__
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            dt = time.perf_counter() - t0
+            if ok:
+                mine.append(dt)
+            else:
+                with lock:
+                    errors.append(f"{status} {path}")
+        conn.close()
+        with lock:
+            lat.extend(mine)
+
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - t0
+    return {"ok": len(lat), "errors": errors, "wall": wall, "rps": len(lat) / wall if wall else 0.0,
+            "p50": pct(lat, 50) * 1000, "p95": pct(lat, 95) * 1000, "p99": pct(lat, 99) * 1000,
+            "mean": (statistics.fmean(lat) * 1000) if lat else float("nan")}
+
+
+def direct_baseline(index_dir: Path, rounds: int) -> dict:
+    """search.run in this process on the same mix: the cost of the search itself."""
+    from werkzeug.datastructures import MultiDict
+
+    from search import SearchRequest, run
+    from web.indexholder import IndexHolder
+    ix = IndexHolder(str(index_dir)).get()
+    run(ix, SearchRequest(q="سوريا"))  # facet arrays, once per index generation
+    lat = []
+    for _ in range(rounds):
+        for params in MIX:
+            req = SearchRequest.from_args(MultiDict(params))
+            t0 = time.perf_counter()
+            run(ix, req)
+            lat.append(time.perf_counter() - t0)
+    return {"ok": len(lat), "p50": pct(lat, 50) * 1000, "p95": pct(lat, 95) * 1000,
+            "p99": pct(lat, 99) * 1000, "rps": len(lat) / sum(lat)}
+
+
+def line(label: str, r: dict) -> str:
+    errs = len(r.get("errors", []))
+    return (f"{label:<26} {r['ok']:>7} req  {r['rps']:>8.1f} req/s  p50 {r['p50']:>7.1f} ms  "
+            f"p95 {r['p95']:>7.1f} ms  p99 {r['p99']:>7.1f} ms  errors {errs}")
+
+
+def full_index_dir() -> Path:
+    """An index root of the full corpus that ``open_index`` accepts (built once)."""
+    from index.build import build_index, open_index
+    bench_dir = Path(os.environ.get("MARSAD_BENCH_DIR", "/tmp/marsad-bench"))
+    corpus = Path(os.environ.get("MARSAD_CORPUS", ROOT.parent / "shared" / "corpus"))
+    for d in (bench_dir / "full", bench_dir / "web-full"):
+        try:
+            if open_index(d).doc_count() > 30_000:
+                return d
+        except Exception:  # noqa: BLE001 - not there, or not a Marsad index: try the next
+            pass
+    d = bench_dir / "web-full"
+    print(f"building the full index into {d} (once) …", file=sys.stderr, flush=True)
+    t0 = time.perf_counter()
+    build_index([corpus / "seeds", corpus / "saudinewsnet"], d, progress=False)
+    print(f"built in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    return d
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--index", type=Path, default=None, help="index directory (default: the bench full index)")
+    ap.add_argument("--clients", type=int, default=8, help="concurrent client threads")
+    ap.add_argument("--seconds", type=float, default=15.0, help="duration of each phase")
+    ap.add_argument("--max-requests", type=int, default=50_000, help="cap per phase")
+    ap.add_argument("--threads", type=int, default=8, help="waitress worker threads")
+    ap.add_argument("--quick", action="store_true", help="5 s phases")
+    a = ap.parse_args()
+    if a.quick:
+        a.seconds = min(a.seconds, 5.0)
+
+    index_dir = a.index or full_index_dir()
+    print(f"index: {index_dir}")
+    base = direct_baseline(index_dir, rounds=2 if a.quick else 5)
+
+    port = free_port()
+    proc = start_server(index_dir, port, a.threads)
+    try:
+        docs = http.client.HTTPConnection("127.0.0.1", port)
+        docs.request("GET", "/healthz")
+        print(f"server: waitress, {a.threads} threads, {docs.getresponse().read().decode().strip()}")
+        api_paths = ["/api/search?" + urlencode(p) for p in MIX]
+        page_paths = ["/?" + urlencode(p) for p in MIX]
+        # warm up: the first request per query builds caches in the server process
+        load(port, api_paths + page_paths, clients=2, seconds=3, max_requests=len(MIX) * 2)
+        print(f"load: {a.clients} clients, {a.seconds:.0f} s per phase, {len(MIX)} request kinds, loopback")
+        results = {
+            "healthz (HTTP floor)": load(port, ["/healthz"], a.clients, a.seconds / 3, a.max_requests),
+            "/api/search": load(port, api_paths, a.clients, a.seconds, a.max_requests),
+            "HTML page /": load(port, page_paths, a.clients, a.seconds, a.max_requests),
+        }
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    print(line("search.run direct (1 thr)", base))
+    for label, r in results.items():
+        print(line(label, r))
+        for e in sorted(set(r["errors"]))[:5]:
+            print(f"    error: {e}")
+    api, page = results["/api/search"], results["HTML page /"]
+    print(f"ratios: /api/search p95 / direct search.run p95 = {api['p95'] / base['p95']:.2f}; "
+          f"HTML p95 / API p95 = {page['p95'] / api['p95']:.2f}; "
+          f"API req/s / healthz req/s = {api['rps'] / results['healthz (HTTP floor)']['rps']:.3f}")
+    return 1 if any(r["errors"] for r in results.values()) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
