@@ -143,9 +143,9 @@ def direct_baseline(index_dir: Path, rounds: int) -> dict:
     """search.run in this process on the same mix: the cost of the search itself."""
     from werkzeug.datastructures import MultiDict
 
-    from search import SearchRequest, run
+    from search import SearchRequest, open_searcher, run
     from web.indexholder import IndexHolder
-    ix = IndexHolder(str(index_dir)).get()
+    ix = open_searcher(IndexHolder(str(index_dir)).get())  # one searcher, as a server thread keeps
     run(ix, SearchRequest(q="سوريا"))  # facet arrays, once per index generation
     lat = []
     for _ in range(rounds):
@@ -207,8 +207,8 @@ def main() -> int:
         print(f"server: waitress, {a.threads} threads, {docs.getresponse().read().decode().strip()}")
         api_paths = ["/api/search?" + urlencode(p) for p in MIX]
         page_paths = ["/?" + urlencode(p) for p in MIX]
-        # warm up: the first request per query builds caches in the server process
-        load(port, api_paths + page_paths, clients=2, seconds=3, max_requests=len(MIX) * 2)
+        # warm up: every server thread opens its searcher and the per-reader caches get built
+        load(port, api_paths + page_paths, clients=a.threads, seconds=120, max_requests=a.threads * 4)
         print(f"load: {a.clients} clients, {a.seconds:.0f} s per phase, {len(MIX)} request kinds, loopback")
         results = {
             "healthz (HTTP floor)": load(port, ["/healthz"], a.clients, a.seconds / 3, a.max_requests),

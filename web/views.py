@@ -184,11 +184,11 @@ def facet(name: str) -> Any:
 def healthz() -> Response:
     holder = current_app.extensions["marsad_index"]
     try:
-        index = holder.get()
+        searcher = holder.searcher()  # this thread's: no reader opened per health check
     except IndexUnavailable as exc:
         return _json_error(str(exc), 503)
     try:
-        docs = int(index.doc_count())
+        docs = int(searcher.doc_count())
     except Exception:  # noqa: BLE001 - health says what it can
         docs = None
     return jsonify({"status": "ok", "documents": docs, "reopens": holder.reopens})
