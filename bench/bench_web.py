@@ -8,7 +8,7 @@ requests, requests/s, p50/p95/p99 latency and errors for each, beside two
 baselines measured in the same run: ``/healthz`` (the HTTP + Flask floor)
 and ``search.run`` called directly in this process (the search itself).
 
-    python3 bench/bench_web.py [--index DIR] [--clients 8] [--seconds 15] [--threads 8] [--quick]
+    python3 bench/bench_web.py [--index DIR] [--clients 4] [--seconds 15] [--threads 4] [--quick]
 
 Without ``--index`` it uses the full-corpus index of ``bench/bench_search.py``
 (``$MARSAD_BENCH_DIR/full``, default ``/tmp/marsad-bench``) when ``marsad``
@@ -186,10 +186,10 @@ def full_index_dir() -> Path:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--index", type=Path, default=None, help="index directory (default: the bench full index)")
-    ap.add_argument("--clients", type=int, default=8, help="concurrent client threads")
+    ap.add_argument("--clients", type=int, default=4, help="concurrent client threads")
     ap.add_argument("--seconds", type=float, default=15.0, help="duration of each phase")
     ap.add_argument("--max-requests", type=int, default=50_000, help="cap per phase")
-    ap.add_argument("--threads", type=int, default=8, help="waitress worker threads")
+    ap.add_argument("--threads", type=int, default=4, help="waitress worker threads")
     ap.add_argument("--quick", action="store_true", help="5 s phases")
     a = ap.parse_args()
     if a.quick:

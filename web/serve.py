@@ -13,7 +13,7 @@ __all__ = ["serve_cmd", "serve"]
 
 
 def serve(index: str | None = None, host: str = "127.0.0.1", port: int = 5000, debug: bool = False,
-          threads: int = 8) -> None:
+          threads: int = 4) -> None:
     """Serve the app until interrupted (the one library call behind ``marsad serve``)."""
     from web import create_app
 
@@ -39,7 +39,7 @@ def serve(index: str | None = None, host: str = "127.0.0.1", port: int = 5000, d
               help="index directory (default: $MARSAD_INDEX, else the default data directory)")
 @click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="port")
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64),
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
               help="worker threads (waitress)")
 @click.option("--debug", is_flag=True, help="Flask's development server with reloader (not for production)")
 def serve_cmd(index: str | None, host: str, port: int, threads: int, debug: bool) -> None:
