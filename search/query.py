@@ -48,8 +48,8 @@ __all__ = ["parse", "compile_query", "CompiledQuery", "QueryParseError", "QueryT
 # Ranking knobs (checked with bench/eval_search.py).
 TITLE_BOOST = 2.0
 EXACT_BOOST = 0.5  # weight of the exact-level twin clause
-PROXIMITY_BOOST = 1.0
-PROXIMITY_SLOP = 4
+PROXIMITY_BOOST = 1.0  # times the mean idf of each adjacent pair standing close
+PROXIMITY_SLOP = 3
 MAX_DEPTH = 12
 
 
@@ -287,7 +287,8 @@ def parse(q: str) -> Node:
 
 def plain_words(q: str) -> Node:
     """The fallback: every word of the query, all required."""
-    return And([Word(m.group()) for m in iter_words(q)])
+    ops = _OR | _AND | {w.upper() for w in _NOT} | {"NOT"}
+    return And([Word(m.group()) for m in iter_words(q) if m.group() not in ops and m.group().lower() not in _OR])
 
 
 def count_terms(node: Node) -> int:
@@ -409,9 +410,11 @@ class CompiledQuery:
     notices: list[str] = field(default_factory=list)
     fallback: bool = False
     empty: bool = False  # no positive condition at all: everything matches
+    proximity: list[str] = field(default_factory=list)  # stems whose nearness re-scores the top hits
 
     def explain(self) -> str:
-        return f"{describe(self.ast)}\n{self.scored!r}"
+        prox = f"\nproximity: {' '.join(self.proximity)}" if self.proximity else ""
+        return f"{describe(self.ast)}\n{self.scored!r}{prox}"
 
 
 class _Compiler:
@@ -558,18 +561,16 @@ class _Compiler:
         return base
 
 
-def _proximity(ast: Node, compiler: _Compiler) -> wq.Query | None:
-    """Several plain words at the top: reward them standing close in the body."""
+def _proximity(ast: Node, compiler: _Compiler) -> list[str]:
+    """Several plain words at the top: their stems, in order, for the
+    proximity re-scoring of the top documents (``search.engine``)."""
     if not isinstance(ast, And):
-        return None
+        return []
     words = [c for c in ast.children if isinstance(c, Word) and c.mode == "stem"]
     if len(words) < 2 or len(words) > 6:
-        return None
+        return []
     terms = [t for w in words for t, _ in compiler._terms(w.text, "stem")]
-    if len(terms) < 2:
-        return None
-    return wq.Or([wq.Phrase("body", terms, slop=PROXIMITY_SLOP, boost=PROXIMITY_BOOST),
-                  wq.Phrase("title", terms, slop=PROXIMITY_SLOP, boost=PROXIMITY_BOOST * TITLE_BOOST)])
+    return terms if len(terms) >= 2 else []
 
 
 def compile_query(q: str, reader: Any, data: ReaderData | None = None, exact: bool = False) -> CompiledQuery:
@@ -601,9 +602,7 @@ def compile_query(q: str, reader: Any, data: ReaderData | None = None, exact: bo
         cq.empty = True
         main = wq.Every()
     boosts = list(comp.boosts)
-    prox = _proximity(ast, comp)
-    if prox is not None:
-        boosts.append(prox)
+    cq.proximity = _proximity(ast, comp)
     cq.match = main
     if boosts and not cq.empty:
         opt = wq.Or(boosts, boost=EXACT_BOOST) if len(boosts) > 1 else boosts[0].with_boost(EXACT_BOOST)

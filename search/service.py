@@ -19,7 +19,6 @@ refreshes it when the index is swapped).
 """
 from __future__ import annotations
 
-import itertools
 import json
 import time
 from contextlib import contextmanager
@@ -27,21 +26,22 @@ from datetime import datetime
 from typing import Any, Iterator
 
 import numpy as np
-from whoosh import collectors, scoring
+from whoosh import scoring
 from whoosh import query as wq
-from whoosh.searching import Searcher, TimeLimit
+from whoosh.searching import Searcher
 
 from analyzers import normalize, stem
 from search.facets import FACETS, ReaderData, _norm_words, _value_keys, build_buckets, reader_data, resolve_values
 from search.highlight import make_snippet, mark_all
-from search.query import CompiledQuery, compile_query
+from search.engine import Deadline, Engine, engine_for
+from search.query import PROXIMITY_BOOST, PROXIMITY_SLOP, CompiledQuery, compile_query
 from search.request import SearchRequest, SearchRequestError
 from search.results import FacetResult, Hit, SearchResult
 
 __all__ = ["run", "more_like_this", "get_document", "facet_values", "weighting", "open_searcher",
            "suggest"]
 
-_CHUNK = 1 << 16
+PROXIMITY_WINDOW = 100  # top documents re-scored by the nearness of the query words
 
 
 def weighting() -> scoring.WeightingModel:
@@ -69,58 +69,30 @@ def _searcher(index: Any) -> Iterator[Searcher]:
 # ---------------------------------------------------------------- matching
 
 
-def _match_mask(s: Searcher, q: wq.Query, data: ReaderData, deadline: float) -> tuple[np.ndarray, bool]:
-    """Bool mask of every document matching ``q``; ``partial`` if time ran out."""
-    mask = np.zeros(data.n, dtype=bool)
-    if isinstance(q, wq.Every):
-        return data.live.copy(), False
-    if q is wq.NullQuery:
-        return mask, False
-    for sub, offset in s.leaf_searchers():
-        try:
-            m = q.matcher(sub, sub.boolean_context())
-        except Exception as e:  # TermNotFound and friends: nothing matches here
-            if type(e).__name__ == "TermNotFound":
-                continue
-            raise
-        if not m.is_active():
-            continue
-        it = m.all_ids()
-        while True:
-            chunk = np.fromiter(itertools.islice(it, _CHUNK), dtype=np.int64)
-            if len(chunk):
-                mask[chunk + offset] = True
-            if len(chunk) < _CHUNK:
-                break
-            if time.perf_counter() > deadline:
-                return mask & data.live, True
-    return mask & data.live, False
+def _top(score: np.ndarray | None, final: np.ndarray, k: int) -> list[tuple[float, int]]:
+    """The ``k`` best documents of ``final`` by score (ties: lower docnum first)."""
+    docs = np.flatnonzero(final)
+    if score is None:
+        sc = np.zeros(len(docs), dtype=np.float32)
+    else:
+        sc = score[docs]
+    if len(docs) > k:
+        part = np.argpartition(-sc, k - 1)[:k]
+        docs, sc = docs[part], sc[part]
+    order = np.lexsort((docs, -sc))
+    return [(float(sc[i]), int(docs[i])) for i in order]
 
 
-class _MaskedTopCollector(collectors.TopCollector):
-    """Top-K by score over the documents of a mask (facet selections applied)."""
-
-    def __init__(self, mask: np.ndarray, limit: int) -> None:
-        super().__init__(limit=limit)
-        self.mask = mask
-
-    def collect(self, sub_docnum: int) -> Any:
-        if not self.mask[self.offset + sub_docnum]:
-            return 0
-        return super().collect(sub_docnum)
-
-
-def _ranked(s: Searcher, cq: CompiledQuery, final: np.ndarray, k: int, time_limit: float
-            ) -> tuple[list[tuple[float, int]], bool]:
-    top = _MaskedTopCollector(final, k)
-    tlc = collectors.TimeLimitCollector(top, timelimit=time_limit, greedy=False)
-    partial = False
-    try:
-        s.search_with_collector(cq.scored, tlc)
-    except TimeLimit:
-        partial = True
-    res = top.results()
-    return [(float(score), int(doc)) for score, doc in res.top_n], partial
+def _rescore(eng: Engine, reader: Any, cq: CompiledQuery, items: list[tuple[float, int]]
+             ) -> list[tuple[float, int]]:
+    """Proximity bonus for the top documents of a several-word query."""
+    if not cq.proximity or len(items) < 2:
+        return items
+    head = items[:PROXIMITY_WINDOW]
+    docs = np.asarray([d for _, d in head], dtype=np.int64)
+    bonus = eng.proximity(reader, cq.proximity, docs, PROXIMITY_SLOP) * PROXIMITY_BOOST
+    rescored = sorted(((s + float(b), d) for (s, d), b in zip(head, bonus)), key=lambda x: (-x[0], x[1]))
+    return rescored + items[PROXIMITY_WINDOW:]
 
 
 def _by_date(data: ReaderData, final: np.ndarray, newest: bool) -> np.ndarray:
@@ -297,8 +269,15 @@ def run(index: Any, request: SearchRequest) -> SearchResult:
         data = reader_data(reader)
         cq = compile_query(request.q, reader, data, exact=request.exact)
         notices = list(cq.notices)
-        mask_q, partial = _match_mask(s, cq.match, data, deadline)
-        base = mask_q
+        eng = engine_for(data)
+        use_scores = request.sort == "relevance" and not cq.empty
+        partial = False
+        try:
+            mask_q, score = eng.evaluate(reader, cq.scored if use_scores else cq.match, use_scores, deadline)
+        except Deadline:
+            partial = True
+            mask_q, score = np.zeros(data.n, dtype=bool), None
+        base = mask_q & data.live
         if request.date_from or request.date_to:
             ords = data.dates.ordinal
             rng = ords > 0
@@ -332,14 +311,12 @@ def run(index: Any, request: SearchRequest) -> SearchResult:
         need = request.page * request.page_size
         start = (request.page - 1) * request.page_size
         ranked: list[tuple[float | None, int]] = []
-        use_scores = request.sort == "relevance" and not cq.empty
         if use_scores and total_docs:
-            k = min(total_docs, need * 2 + 20)
+            k = min(total_docs, max(need * 2 + 20, PROXIMITY_WINDOW))
             while True:
-                items, part = _ranked(s, cq, final, k, max(0.05, deadline - time.perf_counter()))
-                partial = partial or part
+                items = _rescore(eng, reader, cq, _top(score, final, k))
                 keep = _collapse([d for _, d in items], data, request.collapse)
-                if len(keep) >= need or k >= total_docs or part:
+                if len(keep) >= need or k >= total_docs:
                     break
                 k = min(total_docs, k * 4)
             ranked = [items[i] for i in keep]

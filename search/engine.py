@@ -1,0 +1,357 @@
+"""Matching and BM25F scoring with numpy over cached posting arrays.
+
+Whoosh stores the index and we read it through Whoosh, but stepping its
+matchers document by document in Python is what made queries slow (hundreds
+of ms for two common words). Here each term's posting list is read ONCE per
+reader, block by block, into numpy arrays (docnums and term frequencies;
+positions only for phrases), kept in a per-reader LRU; a compiled Whoosh
+query tree (``Term``, ``Or``, ``And``, ``AndNot``, ``AndMaybe``, ``Not``,
+``Phrase``, ``DateRange``, ``Every``) is then evaluated as dense arrays:
+a bool mask of matches and a float score per document.
+
+Scoring is BM25F-style: per field, ``idf * tf (k1+1) / (tf + k1 (1 - b + b
+len/avglen))`` times the term's boost (titles are boosted in the query), summed
+over fields and terms; ``idf = ln(1 + (N - df + .5) / (df + .5))``.
+
+Reads from Whoosh happen under the reader's lock (its files are shared
+between threads); the arrays are immutable once cached.
+"""
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import OrderedDict
+from typing import Any
+
+import numpy as np
+from whoosh import query as wq
+from whoosh.util.numeric import byte_to_length
+
+from search.facets import ReaderData
+
+__all__ = ["Engine", "engine_for", "K1", "FIELD_B", "Deadline"]
+
+K1 = 1.2
+FIELD_B = {"title": 0.5, "title_exact": 0.5, "body": 0.75, "body_exact": 0.75}
+_POSTINGS_CACHE = 50_000  # terms kept per reader
+_POSITIONS_CACHE = 2_000
+_LEN_TABLE = np.array([byte_to_length(i) for i in range(256)], dtype=np.float32)
+
+
+class Deadline(Exception):
+    """Raised inside evaluation when the request's time is up."""
+
+
+def _text(t: Any) -> str:
+    return t.decode("utf-8") if isinstance(t, bytes) else t
+
+
+def _raw_matcher(leaf: Any, field: str, text: str) -> Any:
+    m = leaf.postings(field, text)
+    # deletions are applied by the live mask; read the raw block matcher
+    while type(m).__name__ == "FilterMatcher":
+        m = m.child
+    return m
+
+
+def _read_postings(leaf: Any, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+    try:
+        m = _raw_matcher(leaf, field, text)
+    except Exception as e:  # TermNotFound
+        if type(e).__name__ in ("TermNotFound", "KeyError"):
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        raise
+    ids: list[Any] = []
+    ws: list[Any] = []
+    if hasattr(m, "_read_ids") and hasattr(m, "_next_block"):  # whoosh3 block matcher: whole blocks
+        while m.is_active():
+            if m._ids is None:
+                m._read_ids()
+            if m._weights is None:
+                m._read_weights()
+            ids.append(np.asarray(m._ids, dtype=np.int64))
+            w = m._weights
+            ws.append(np.asarray(w, dtype=np.float32) if w is not None else np.ones(len(m._ids), np.float32))
+            m._next_block()
+    else:  # any other matcher: step through it
+        a, b = [], []
+        while m.is_active():
+            a.append(m.id())
+            b.append(m.weight())
+            m.next()
+        ids.append(np.asarray(a, dtype=np.int64))
+        ws.append(np.asarray(b, dtype=np.float32))
+    if not ids:
+        return np.zeros(0, np.int64), np.zeros(0, np.float32)
+    return np.concatenate(ids), np.concatenate(ws)
+
+
+def _read_positions(leaf: Any, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+    try:
+        m = _raw_matcher(leaf, field, text)
+    except Exception as e:
+        if type(e).__name__ in ("TermNotFound", "KeyError"):
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        raise
+    docs: list[int] = []
+    pos: list[int] = []
+    while m.is_active():
+        d = m.id()
+        ps = m.value_as("positions")
+        docs.extend([d] * len(ps))
+        pos.extend(ps)
+        m.next()
+    return np.asarray(docs, dtype=np.int64), np.asarray(pos, dtype=np.int64)
+
+
+class Engine:
+    """Posting arrays and the evaluator for one reader generation."""
+
+    def __init__(self, data: ReaderData) -> None:
+        self.data = data
+        self.n = data.n
+        self._postings: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._positions: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._lengths: dict[str, tuple[np.ndarray, float]] = {}
+        self._lock = threading.Lock()
+        self.live_count = int(np.count_nonzero(data.live))
+
+    # -- cached reads
+    def postings(self, reader: Any, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+        key = (field, text)
+        got = self._postings.get(key)
+        if got is not None:
+            return got
+        with self._lock:
+            parts_d, parts_w = [], []
+            for leaf, offset in reader.leaf_readers():
+                if field not in leaf.schema:
+                    continue
+                d, w = _read_postings(leaf, field, text)
+                parts_d.append(d + offset)
+                parts_w.append(w)
+            docs = np.concatenate(parts_d) if parts_d else np.zeros(0, np.int64)
+            ws = np.concatenate(parts_w) if parts_w else np.zeros(0, np.float32)
+            if len(docs):
+                keep = self.data.live[docs]
+                if not keep.all():
+                    docs, ws = docs[keep], ws[keep]
+            got = (docs, ws)
+            self._postings[key] = got
+            while len(self._postings) > _POSTINGS_CACHE:
+                self._postings.popitem(last=False)
+        return got
+
+    def positions(self, reader: Any, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+        key = (field, text)
+        got = self._positions.get(key)
+        if got is not None:
+            self._positions.move_to_end(key)
+            return got
+        with self._lock:
+            parts_d, parts_p = [], []
+            for leaf, offset in reader.leaf_readers():
+                if field not in leaf.schema:
+                    continue
+                d, p = _read_positions(leaf, field, text)
+                parts_d.append(d + offset)
+                parts_p.append(p)
+            got = (np.concatenate(parts_d) if parts_d else np.zeros(0, np.int64),
+                   np.concatenate(parts_p) if parts_p else np.zeros(0, np.int64))
+            self._positions[key] = got
+            while len(self._positions) > _POSITIONS_CACHE:
+                self._positions.popitem(last=False)
+        return got
+
+    def lengths(self, reader: Any, field: str) -> tuple[np.ndarray, float]:
+        got = self._lengths.get(field)
+        if got is not None:
+            return got
+        with self._lock:
+            arr = np.zeros(self.n, dtype=np.float32)
+            for leaf, offset in reader.leaf_readers():
+                m = leaf.doc_count_all()
+                perdoc = getattr(leaf, "_perdoc", None)
+                col = None
+                if perdoc is not None and hasattr(perdoc, "_cached_reader"):
+                    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+                    col = perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
+                if col is not None:
+                    raw = np.fromiter((col[i] for i in range(m)), dtype=np.uint8, count=m)
+                    arr[offset:offset + m] = _LEN_TABLE[raw]
+                else:
+                    arr[offset:offset + m] = [leaf.doc_field_length(i, field, 0) or 0 for i in range(m)]
+            live = arr[self.data.live]
+            avg = float(live.mean()) if len(live) and live.mean() > 0 else 1.0
+            got = (arr, avg)
+            self._lengths[field] = got
+        return got
+
+    def df(self, reader: Any, field: str, text: str) -> int:
+        return len(self.postings(reader, field, text)[0])
+
+    def idf(self, df: int) -> float:
+        n = max(self.live_count, 1)
+        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+
+    # -- evaluation
+    def term(self, reader: Any, field: str, text: str, boost: float, scored: bool
+             ) -> tuple[np.ndarray, np.ndarray | None]:
+        docs, tf = self.postings(reader, field, text)
+        mask = np.zeros(self.n, dtype=bool)
+        mask[docs] = True
+        if not scored or field not in FIELD_B or not len(docs):
+            return mask, None
+        lens, avg = self.lengths(reader, field)
+        b = FIELD_B[field]
+        norm = K1 * ((1.0 - b) + b * lens[docs] / avg)
+        s = np.zeros(self.n, dtype=np.float32)
+        s[docs] = (boost * self.idf(len(docs))) * tf * (K1 + 1.0) / (tf + norm)
+        return mask, s
+
+    def phrase(self, reader: Any, q: wq.Phrase, scored: bool, deadline: float
+               ) -> tuple[np.ndarray, np.ndarray | None]:
+        field, words, slop = q.fieldname, list(q.words), max(1, q.slop)
+        parts = [self.term(reader, field, w, q.boost, scored) for w in words]
+        mask = parts[0][0].copy()
+        for m, _ in parts[1:]:
+            mask &= m
+        if not mask.any():
+            return mask, None
+        if time.perf_counter() > deadline:
+            raise Deadline
+        # chain the words through their positions, within ``slop`` of each other, in order
+        shift = np.int64(1 << 24)
+        d0, p0 = self.positions(reader, field, words[0])
+        keep = mask[d0]
+        cur = d0[keep] * shift + p0[keep]
+        for w in words[1:]:
+            d, p = self.positions(reader, field, w)
+            keep = mask[d]
+            keys = d[keep] * shift + p[keep]
+            hit = np.zeros(len(keys), dtype=bool)
+            for off in range(1, slop + 1):
+                hit |= np.isin(keys - off, cur)
+            cur = keys[hit]
+            if not len(cur):
+                break
+        out = np.zeros(self.n, dtype=bool)
+        out[np.unique(cur // shift)] = True
+        score = None
+        if scored:
+            score = np.zeros(self.n, dtype=np.float32)
+            for _, s in parts:
+                if s is not None:
+                    score += s
+            score *= out
+        return out, score
+
+    def evaluate(self, reader: Any, q: wq.Query, scored: bool, deadline: float
+                 ) -> tuple[np.ndarray, np.ndarray | None]:
+        """(mask, score or None) for ``q``; raises :class:`Deadline`."""
+        if time.perf_counter() > deadline:
+            raise Deadline
+        if isinstance(q, wq.Every):
+            return self.data.live.copy(), None
+        if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
+            return np.zeros(self.n, dtype=bool), None
+        if isinstance(q, wq.Term):
+            return self.term(reader, q.fieldname, _text(q.text), q.boost, scored)
+        if isinstance(q, wq.Phrase):
+            return self.phrase(reader, q, scored, deadline)
+        if isinstance(q, wq.DateRange):
+            return self._date_range(q), None
+        if isinstance(q, wq.AndMaybe):
+            m, s = self.evaluate(reader, q.a, scored, deadline)
+            if scored:
+                _, s2 = self.evaluate(reader, q.b, scored, deadline)
+                if s2 is not None:
+                    s = (s if s is not None else 0) + s2 * m
+            return m, s
+        if isinstance(q, wq.AndNot):
+            m, s = self.evaluate(reader, q.a, scored, deadline)
+            n, _ = self.evaluate(reader, q.b, False, deadline)
+            return m & ~n, s
+        if isinstance(q, wq.Not):
+            n, _ = self.evaluate(reader, q.query, False, deadline)
+            return self.data.live & ~n, None
+        if isinstance(q, (wq.And, wq.Or)):
+            is_and = isinstance(q, wq.And)
+            mask: np.ndarray | None = None
+            score: np.ndarray | None = None
+            for sub in q.subqueries:
+                m, s = self.evaluate(reader, sub, scored, deadline)
+                if mask is None:
+                    mask = m.copy()
+                elif is_and:
+                    mask &= m
+                else:
+                    mask |= m
+                if s is not None:
+                    score = s.copy() if score is None else score + s
+            if mask is None:
+                mask = np.zeros(self.n, dtype=bool)
+            if score is not None and q.boost != 1.0:
+                score *= q.boost
+            if score is not None and is_and:
+                score *= mask
+            return mask, score
+        # anything else (rare): let Whoosh find the documents
+        from whoosh.searching import Searcher
+        mask = np.zeros(self.n, dtype=bool)
+        with self._lock:
+            s = Searcher(reader)
+            ids = np.fromiter(s.docs_for_query(q), dtype=np.int64)
+        mask[ids] = True
+        return mask, None
+
+    def _date_range(self, q: wq.DateRange) -> np.ndarray:
+        ords = self.data.dates.ordinal
+        m = ords > 0
+        if q.startdate is not None:
+            m &= ords >= q.startdate.toordinal()
+        if q.enddate is not None:
+            m &= ords <= q.enddate.toordinal()
+        return m
+
+    # -- proximity re-scoring of the top documents
+    def proximity(self, reader: Any, terms: list[str], docs: np.ndarray, slop: int) -> np.ndarray:
+        """Bonus per doc in ``docs``: for each adjacent pair of query terms,
+        ``idf`` weight when they stand within ``slop`` words in the body (in order)."""
+        bonus = np.zeros(len(docs), dtype=np.float32)
+        if len(terms) < 2 or not len(docs):
+            return bonus
+        shift = np.int64(1 << 24)
+        sel = np.zeros(self.n, dtype=bool)
+        sel[docs] = True
+        keys = []
+        for t in terms:
+            d, p = self.positions(reader, "body", t)
+            k = sel[d]
+            keys.append(d[k] * shift + p[k])
+        idx = {int(d): i for i, d in enumerate(docs.tolist())}
+        for (a, t1), (b, t2) in zip(zip(keys, terms), list(zip(keys, terms))[1:]):
+            w = 0.5 * (self.idf(self.df(reader, "body", t1)) + self.idf(self.df(reader, "body", t2)))
+            near = np.zeros(len(b), dtype=bool)
+            for off in range(1, slop + 1):
+                near |= np.isin(b - off, a)
+            for d in np.unique(b[near] // shift).tolist():
+                bonus[idx[d]] += w
+        return bonus
+
+
+_ENGINES: dict[int, Engine] = {}
+_ENGINES_LOCK = threading.Lock()
+
+
+def engine_for(data: ReaderData) -> Engine:
+    """The engine of a reader generation (cached alongside its ReaderData)."""
+    eng = getattr(data, "_engine", None)
+    if eng is None:
+        with data.lock:
+            eng = getattr(data, "_engine", None)
+            if eng is None:
+                eng = Engine(data)
+                data._engine = eng  # type: ignore[attr-defined]
+    return eng

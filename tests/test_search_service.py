@@ -1,0 +1,323 @@
+"""search.run on a real index: seeds + a SaudiNewsNet sample (tests/search_support.py)."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import pytest
+
+from analyzers import analyze
+from search import SearchRequest, SearchRequestError, facet_values, get_document, more_like_this, run
+from search.service import open_searcher
+from search_support import plain, search_index
+
+
+@pytest.fixture(scope="module")
+def ix():
+    return search_index()[0]
+
+
+@pytest.fixture(scope="module")
+def records():
+    return search_index()[1]
+
+
+@pytest.fixture(scope="module")
+def searcher(ix):
+    s = open_searcher(ix)
+    yield s
+    s.close()
+
+
+def ids(result) -> set[str]:
+    return {h.id for h in result.hits}
+
+
+def all_ids(s, q: str, **kw) -> set[str]:
+    r = run(s, SearchRequest(q=q, page_size=100, collapse=False, **kw))
+    assert r.total <= 100, "test query too broad for all_ids"
+    return ids(r)
+
+
+def stems(text: str) -> set[str]:
+    return {t["text"] for t in analyze(text, "stem")}
+
+
+# ---------------------------------------------------------------- morphology
+
+
+def test_syria_finds_text_that_only_says_the_adjective(searcher, records):
+    only_adj = [r for r in records if "السورية" in r.body and "سوريا" not in r.body and "سورية" not in r.body.replace("السورية", "")]
+    assert only_adj, "the sample should hold a text with السورية but no سوريا"
+    found = all_ids(searcher, "سوريا", filters={"outlet": (only_adj[0].outlet,)} if only_adj[0].outlet else {})
+    assert only_adj[0].id in found
+
+
+def test_american_bases_plural_finds_singular(searcher):
+    # seed 000 says "قواعد" / "الولايات المتحدة الأمريكية"; the diacritized record says "قَاعِدَةٍ" and "الأَمْرِيكِيَّةُ"
+    found = all_ids(searcher, "القواعد الأمريكية")
+    assert "test-diacritized" in found
+    assert "000_e12dae8010189e53.txt" in found
+    assert all_ids(searcher, "قاعدة أميركية") == found
+
+
+def test_stopwords_do_not_break_and(searcher):
+    assert all_ids(searcher, "قاعدة في الحسكة") == all_ids(searcher, "قاعدة الحسكة")
+
+
+def test_exact_form_is_narrower_and_ranks_first(searcher):
+    stem_hits = run(searcher, SearchRequest(q="الأمريكية", page_size=100, collapse=False))
+    exact_hits = run(searcher, SearchRequest(q="=الأمريكية", page_size=100, collapse=False))
+    stem_only = run(searcher, SearchRequest(q="الأمريكية -=الأمريكية", page_size=100, collapse=False))
+    assert 0 < exact_hits.total_docs < stem_hits.total_docs
+    assert stem_hits.total_docs == exact_hits.total_docs + stem_only.total_docs
+    # exact-level matches rank above stem-only ones: the top ten hold none of the stem-only ones,
+    # though they are a quarter of all matches
+    top = [h.id for h in stem_hits.hits[:10]]
+    assert stem_only.total_docs > stem_hits.total_docs / 5
+    assert not set(top) & ids(run(searcher, SearchRequest(q="الأمريكية -=الأمريكية", page_size=100)))
+
+
+# ---------------------------------------------------------------- operators
+
+
+def test_phrase_is_narrower_than_words(searcher, records):
+    words = all_ids(searcher, "مجلس الأمن")
+    phrase = all_ids(searcher, '"مجلس الأمن"')
+    assert phrase and phrase <= words
+    for r in records:
+        if r.id in phrase:
+            toks = [t["text"] for t in analyze(f"{r.title}\n{r.body}", "stem")]
+            assert any(a == "مجلس" and b == stems("الأمن").pop() for a, b in zip(toks, toks[1:])), r.id
+
+
+def test_exclusion(searcher, records):
+    with_russia = all_ids(searcher, "داعش روسيا")
+    without = all_ids(searcher, "داعش -روسيا")
+    also = all_ids(searcher, "داعش NOT روسيا")
+    assert without == also and not (without & with_russia)
+    assert all_ids(searcher, "داعش") == without | with_russia
+
+
+def test_or_in_both_languages(searcher):
+    a, b = all_ids(searcher, "الحسكة"), all_ids(searcher, "الرقة")
+    assert all_ids(searcher, "الحسكة OR الرقة") == a | b == all_ids(searcher, "الحسكة أو الرقة")
+
+
+def test_prefix_and_fuzzy(searcher):
+    assert all_ids(searcher, "الحسك*") >= all_ids(searcher, "الحسكة")
+    # the seed spells the general ماكنزي; a typo with an extra ي still finds him
+    assert "002_85a45c802362d255.txt" in all_ids(searcher, "ماكينزي~") or \
+        all_ids(searcher, "ماكينزي~") >= all_ids(searcher, "ماكنزي")
+
+
+@pytest.mark.parametrize("q", ['"مجلس الأمن', "(داعش", "داعش OR", "((((((((((((((((داعش))))))))))))))))"])
+def test_unparseable_query_falls_back_to_words(searcher, q):
+    r = run(searcher, SearchRequest(q=q))
+    assert r.fallback and r.notices and r.total > 0
+    words = " ".join(m for m in re.findall(r"[^\W_]+", q) if m not in ("OR",))
+    assert r.total == run(searcher, SearchRequest(q=words)).total
+
+
+def test_too_many_terms_is_a_clear_error(searcher):
+    with pytest.raises(SearchRequestError, match="at most 32"):
+        run(searcher, SearchRequest(q=" ".join(["سوريا"] * 40)))
+
+
+# ---------------------------------------------------------------- filters
+
+
+@pytest.mark.parametrize("q", ["province:ادلب", "محافظة:إدلب", "محافظة:ادلب", "المحافظة:إدلب"])
+def test_province_filter_normalized_both_languages(searcher, records, q):
+    expected = {r.id for r in records if "إدلب" in r.provinces}
+    r = run(searcher, SearchRequest(q=q, page_size=100, collapse=False))
+    assert ids(r) == expected and expected
+
+
+def test_actor_alias(searcher, records):
+    expected = {r.id for r in records if "داعش" in r.actors}
+    got = run(searcher, SearchRequest(q='جهة:"تنظيم الدولة"', page_size=100, collapse=False))
+    assert got.total_docs == len(expected)
+    assert ids(got) <= expected
+
+
+def test_outlet_filter_english_and_arabic(searcher, records):
+    expected = sum(1 for r in records if r.outlet == "سبق")
+    assert run(searcher, SearchRequest(q="مصدر:سبق")).total_docs == expected
+    assert run(searcher, SearchRequest(q="outlet:sabq")).total_docs == expected  # via data/aliases.txt
+
+
+@pytest.mark.parametrize("q, lo, hi", [
+    ("date:2015-08", "2015-08-01", "2015-08-31"),
+    ("تاريخ:آب-2015", "2015-08-01", "2015-08-31"),
+    ("date:2015-07-01..2015-07-31", "2015-07-01", "2015-07-31"),
+    ("تاريخ:2016", "2016-01-01", "2016-12-31"),
+])
+def test_date_filters(searcher, records, q, lo, hi):
+    expected = sum(1 for r in records if r.date and lo <= r.date.isoformat() <= hi)
+    assert expected
+    assert run(searcher, SearchRequest(q=q)).total_docs == expected
+
+
+def test_from_to_request_range(searcher, records):
+    req = SearchRequest.from_args({"from": "2015-08", "to": "2016"})
+    expected = sum(1 for r in records if r.date and "2015-08-01" <= r.date.isoformat() <= "2016-12-31")
+    assert run(searcher, req).total_docs == expected
+
+
+# ---------------------------------------------------------------- facets
+
+
+def _brute(records, matched: set[str], facet: str, filters: dict[str, tuple[str, ...]]) -> Counter:
+    def values(r, f):
+        if f == "outlet":
+            return [r.outlet] if r.outlet else [""]
+        if f == "province":
+            return r.provinces or [""]
+        if f == "actor":
+            return r.actors or [""]
+        return [str(r.date.year)] if r.date else [""]
+
+    c = Counter()
+    for r in records:
+        if r.id not in matched:
+            continue
+        if all(set(values(r, f)) & set(vals) for f, vals in filters.items() if f != facet):
+            c.update(values(r, facet))
+    return c
+
+
+def test_multiselect_counts_match_brute_force(searcher, records):
+    filters = {"outlet": ("الشرق الأوسط", "الوئام"), "province": ("دمشق", "حلب"), "date": ("2015",)}
+    matched = {r.id for r in records if "سوري" in stems(f"{r.title}\n{r.body}")}
+    res = run(searcher, SearchRequest(q="سوريا", filters=filters, facet_all=("outlet", "province", "actor", "date")))
+    for facet in ("outlet", "province", "actor", "date"):
+        got = {b.value: b.count for b in res.facets[facet].buckets if b.count and not (facet == "date" and len(b.value) == 7)}
+        want = {k: v for k, v in _brute(records, matched, facet, filters).items() if v}
+        assert got == want, facet
+    # the total honours every filter (OR within, AND across)
+    final = [r for r in records if r.id in matched and r.outlet in filters["outlet"]
+             and set(r.provinces) & set(filters["province"]) and r.date and r.date.year == 2015]
+    assert res.total_docs == len(final)
+
+
+def test_selected_values_stay_visible_at_zero(searcher):
+    res = run(searcher, SearchRequest(q="الحوثيين", filters={"province": ("درعا",), "outlet": ("سبق",)}))
+    prov = {b.value: b for b in res.facets["province"].buckets}
+    assert prov["درعا"].selected
+    out = {b.value: b for b in res.facets["outlet"].buckets}
+    assert out["سبق"].selected and "سبق" in out
+
+
+def test_unknown_buckets(searcher, records):
+    res = run(searcher, SearchRequest(q="التحالف", facet_all=("province", "outlet", "date", "actor")))
+    matched = {r.id for r in records if "تحالف" in stems(f"{r.title}\n{r.body}")}
+    no_date = sum(1 for r in records if r.id in matched and not r.date)
+    assert no_date  # the seeds have no date
+    date_unknown = [b for b in res.facets["date"].buckets if b.value == ""]
+    assert date_unknown and date_unknown[0].count == no_date == res.facets["date"].unknown
+    # selecting the unknown bucket keeps only those documents
+    sel = run(searcher, SearchRequest(q="التحالف", filters={"date": ("",)}))
+    assert sel.total_docs == no_date
+
+
+def test_date_drills_down_to_months(searcher, records):
+    res = run(searcher, SearchRequest(filters={"date": ("2015",)}))
+    months = {b.value: b.count for b in res.facets["date"].buckets if len(b.value) == 7}
+    want = Counter(f"{r.date:%Y-%m}" for r in records if r.date and r.date.year == 2015)
+    assert months == dict(want)
+    # precision "month" keeps the month; "year" precision would not
+    res = run(searcher, SearchRequest(filters={"date": ("2017",)}))
+    assert {b.value: b.count for b in res.facets["date"].buckets}.get("2017-05") == 1
+
+
+def test_top_n_and_other(searcher):
+    res = run(searcher, SearchRequest(q="", facet_limit=3))
+    f = res.facets["outlet"]
+    assert len([b for b in f.buckets if b.value]) == 3 and f.other > 0
+    full = run(searcher, SearchRequest(q="", facet_all=("outlet",))).facets["outlet"]
+    assert len([b for b in full.buckets if b.value]) == 3 + f.other
+
+
+def test_facet_value_search(ix):
+    got = facet_values(ix, "province", "ادلب")
+    assert [b.value for b in got.buckets] == ["إدلب"]
+    got = facet_values(ix, "outlet", "الشرق")
+    assert {"الشرق الأوسط"} <= {b.value for b in got.buckets}
+
+
+# ---------------------------------------------------------------- hits
+
+
+def test_highlight_on_diacritized_text(searcher):
+    r = run(searcher, SearchRequest(q="سوريا القوات"))
+    hit = next(h for h in r.hits if h.id == "test-diacritized")
+    marked = re.findall(r"<mark>(.*?)</mark>", hit.snippet)
+    assert "القُوّاتُ" in marked and "السُّورِيِّينَ" in marked
+    assert "&lt;b&gt;يُرَحِّبُونَ&lt;/b&gt;" in hit.snippet and "&amp;" in hit.snippet
+    assert "<b>" not in hit.snippet
+    # the plain text of the snippet is a run of the original body
+    for frag in plain(hit.snippet).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").split(" … "):
+        assert frag.strip("… ") in search_index()[1][6].body
+    assert "<mark>" in hit.title_html
+
+
+def test_hits_carry_facets_and_dates(searcher):
+    r = run(searcher, SearchRequest(q="الحسكة", sort="newest", page_size=50))
+    dates = [h.date for h in r.hits if h.date]
+    assert dates == sorted(dates, reverse=True)
+    d = next(h for h in r.hits if h.id == "test-diacritized")
+    assert d.date == "2016-03-05" and d.date_precision == "day" and "الحسكة" in d.provinces
+    old = run(searcher, SearchRequest(q="التحالف", sort="oldest", page_size=50))
+    known = [h.date for h in old.hits if h.date]
+    assert known == sorted(known)
+    last = run(searcher, SearchRequest(q="التحالف", sort="newest", page_size=5))
+    assert last.hits[0].date == "2017-05" and last.hits[0].date_precision == "month"
+
+
+def test_duplicates_collapsed(searcher):
+    r = run(searcher, SearchRequest(q='"التحالف الدولي" ينفي إرسال قوات'))
+    ours = [h for h in r.hits if h.id in ("001_14717baeb95f515f.txt", "test-copy-of-001")]
+    assert len(ours) == 1
+    assert ours[0].copies and ours[0].copies[0]["outlet"] in ("عنب بلدي", None)
+    assert r.total == r.total_docs - 1
+    flat = run(searcher, SearchRequest(q='"التحالف الدولي" ينفي إرسال قوات', collapse=False))
+    assert {"001_14717baeb95f515f.txt", "test-copy-of-001"} <= ids(flat)
+
+
+def test_paging(searcher):
+    p1 = run(searcher, SearchRequest(q="السعودية", page=1, page_size=5))
+    p2 = run(searcher, SearchRequest(q="السعودية", page=2, page_size=5))
+    both = run(searcher, SearchRequest(q="السعودية", page=1, page_size=10))
+    assert [h.id for h in p1.hits + p2.hits] == [h.id for h in both.hits]
+    past = run(searcher, SearchRequest(q="السعودية", page=99, page_size=100))
+    assert past.hits == [] and past.notices
+
+
+def test_time_limit_gives_partial_results(searcher):
+    r = run(searcher, SearchRequest(q="سوري* OR السعودية OR المملكة", time_limit=0.0001))
+    assert r.partial and any("partial" in n for n in r.notices)
+
+
+def test_did_you_mean(searcher):
+    r = run(searcher, SearchRequest(q="الحوتيين"))
+    assert r.suggestion == "الحوثيين"
+    assert run(searcher, SearchRequest(q="الحوثيين")).suggestion is None
+
+
+def test_more_like_this_and_get_document(ix):
+    similar = more_like_this(ix, "000_e12dae8010189e53.txt", limit=5)
+    assert similar and all(h.id != "000_e12dae8010189e53.txt" for h in similar)
+    assert any(h.id.endswith(".txt") for h in similar)  # another seed about the coalition in Syria
+    doc = get_document(ix, "001_14717baeb95f515f.txt")
+    assert doc["title"].startswith("التحالف الدولي") and doc["copies"][0]["id"] == "test-copy-of-001"
+    assert get_document(ix, "../../etc/passwd") is None
+
+
+def test_json_shape(searcher):
+    d = run(searcher, SearchRequest(q="سوريا")).to_dict()
+    assert {"total", "hits", "facets", "took_ms", "partial", "suggestion"} <= set(d)
+    assert set(d["facets"]) == {"outlet", "province", "actor", "date"}
+    for b in d["facets"]["province"]:
+        assert set(b) >= {"value", "count", "selected"}
+    assert {"id", "title", "outlet", "date", "provinces", "actors", "snippet"} <= set(d["hits"][0])
