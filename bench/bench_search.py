@@ -186,9 +186,17 @@ def replicated_index(src, times: int = 10):
         for seg in toc.segments:
             new = copy.copy(seg)
             new.segid = f"{seg.segid[:-3]}r{k:02d}"
-            for f in src_dir.iterdir():
-                if seg.segid in f.name:
-                    shutil.copyfile(f, d / f.name.replace(seg.segid, new.segid))
+            if getattr(seg, "compound", False):
+                # a compound segment names its parts with the old id inside: unpack them renamed
+                cs = seg.open_compound_file(src.storage)
+                for name in cs.list():
+                    with cs.open_file(name) as fh:
+                        (d / name.replace(seg.segid, new.segid)).write_bytes(fh.read())
+                new.compound = False
+            else:
+                for f in src_dir.iterdir():
+                    if seg.segid in f.name:
+                        shutil.copyfile(f, d / f.name.replace(seg.segid, new.segid))
             segs.append(new)
     from whoosh.filedb.filestore import FileStorage
     st = FileStorage(str(d))
@@ -212,10 +220,9 @@ def bench(ix, label: str, rounds: int) -> dict:
     run(s, SearchRequest(q="سوريا"))  # builds the per-reader facet arrays (once per index generation)
     warm = time.perf_counter() - t
     parser = MultifieldParser(["title", "body"], ix.schema)
-    year = sorting.FunctionFacet(lambda searcher, docnum: None)  # placeholder replaced below
+    from whoosh.support.relativedelta import relativedelta
     year = sorting.DateRangeFacet("date", datetime(2010, 1, 1), datetime(2026, 1, 1),
-                                  gap=__import__("whoosh.util.times", fromlist=["relativedelta"])
-                                  .relativedelta(years=1))
+                                  gap=relativedelta(years=1))
     groups = {"outlet": sorting.FieldFacet("outlet", allow_overlap=False),
               "province": sorting.FieldFacet("provinces", allow_overlap=True),
               "actor": sorting.FieldFacet("actors", allow_overlap=True), "date": year}

@@ -481,7 +481,7 @@ class _Compiler:
         dist = node.dist or (1 if len(base) <= 5 else 2)
         dist = min(dist, 2)
         found = {base: self.reader.doc_frequency("body", base)}
-        for t in self.reader.terms_within("body", base, dist, prefix=1):
+        for t in self.reader.terms_within("body", base, dist, prefix=2):
             t = t.decode("utf-8") if isinstance(t, bytes) else t
             found[t] = self.reader.doc_frequency("body", t)
         return [t for t, _ in sorted(found.items(), key=lambda kv: (kv[0] != base, -kv[1]))]

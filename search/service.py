@@ -3,15 +3,16 @@
 One request is answered in four steps:
 
 1. the query is parsed and compiled (:mod:`search.query`) against the reader;
-2. ONE pass over the query's matcher collects every matching docnum into a
-   numpy mask (``all_ids``, chunked so the time limit is honoured);
+2. :mod:`search.engine` evaluates it over cached numpy posting arrays: ONE
+   bool mask of every match and a BM25F score per document (title boosted,
+   exact-level twin as an optional boost), checking the request's deadline
+   between terms (past it: ``partial=True``);
 3. facet selections and the date range become masks from the per-reader
-   arrays (:mod:`search.facets`), facets are counted with numpy, each with
+   arrays (:mod:`search.facets`); facets are counted with numpy, each with
    every filter but its own;
-4. the page: by relevance, Whoosh scores the query (BM25F, title boosted,
-   exact-level and proximity boosts) with a top-K collector restricted to the
-   final mask inside Whoosh's ``TimeLimitCollector``; by date, numpy sorts
-   the mask. Syndicated copies are collapsed, snippets made for the page only.
+4. the page: by relevance, the top K by score (``argpartition``), the first
+   100 re-scored by the nearness of the query words; by date, numpy sorts
+   the mask. Syndicated copies are collapsed; snippets for the page only.
 
 ``index`` may be a Whoosh ``Index`` (a searcher is opened and closed per
 call) or an open ``Searcher`` (kept open: the web layer caches one and
@@ -212,7 +213,7 @@ def suggest(reader: Any, words: list[str]) -> dict[str, str]:
             if cdf > best_df:
                 best, best_df = c, cdf
         if best_df < max(5, 5 * (df + 1)):
-            for t in reader.terms_within("body_exact", e, 1, prefix=1):
+            for t in reader.terms_within("body_exact", e, 1, prefix=2):
                 t = t.decode("utf-8") if isinstance(t, bytes) else t
                 cdf = _df(reader, t)
                 if cdf > best_df:
