@@ -124,6 +124,7 @@ def _child_marsad(paths: list[str], out: str, procs: int, replicate: int) -> tup
         build._reader = lambda p, fm: _Rep(orig(p, fm))  # type: ignore[assignment]
     t = time.perf_counter()
     rep = build.build_index(paths, out, procs=procs, progress=False)
+    print("marsad-cpu-by-phase", " ".join(f"{k}:{v}" for k, v in rep.cpu.items()), file=sys.stderr)
     return rep.documents, time.perf_counter() - t
 
 

@@ -98,6 +98,7 @@ class BuildReport:
     docs_per_second: float = 0.0
     procs: int = 1
     read: dict[str, Any] = field(default_factory=dict)  # index.sources ReadReport.to_dict() (without lists)
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds per phase, all workers summed
 
     def summary(self) -> str:
         reasons = ", ".join(f"{k} {v}" for k, v in sorted(self.skip_reasons.items()))
@@ -202,6 +203,7 @@ class _Sink:
         self.segments: list[Any] = []
         self.added = 0
         self.errors: list[tuple[str, str, str]] = []  # (source_path, reason, detail)
+        self.cpu = Counter()  # seconds of CPU per phase (extract, write, finish), for the benchmark
 
     def _writer(self) -> FastSegmentWriter:
         if self.fw is None:
@@ -211,26 +213,34 @@ class _Sink:
     def add_job(self, job: list[tuple]) -> None:
         for kind, payload, h, dup, ingested in job:
             try:
+                t = time.process_time()
                 if kind == "record":
                     doc = record_to_doc(self._extract(payload), h, dup, ingested)
                     where = payload.source_path or payload.id
                 else:  # a ready document (a rewrite of duplicate_of)
                     doc, where = payload, payload.get("source_path") or payload.get("id", "")
+                t1 = time.process_time()
                 self._writer().add(doc)
+                self.cpu["extract"] += t1 - t
+                self.cpu["add"] += time.process_time() - t1
                 self.added += 1
             except Exception as exc:  # noqa: BLE001 - one bad record never stops the run
                 self.errors.append((where, "error", f"{type(exc).__name__}: {exc}"))
             if self.fw is not None and self.fw.postings >= self.limit:
+                t = time.process_time()
                 self.segments.append(self.fw.finish())
+                self.cpu["finish"] += time.process_time() - t
                 self.fw = None
 
     def finish(self) -> dict[str, Any]:
+        t = time.process_time()
         if self.fw is not None and self.fw.docnum:
             self.segments.append(self.fw.finish())
         elif self.fw is not None:
             self.fw.cancel()
         self.fw = None
-        return {"segments": self.segments, "added": self.added, "errors": self.errors}
+        self.cpu["finish"] += time.process_time() - t
+        return {"segments": self.segments, "added": self.added, "errors": self.errors, "cpu": dict(self.cpu)}
 
 
 def _worker_main(gen_dir: str, jobs: Any, results: Any, segment_postings: int, close_fds: list[int]) -> None:
@@ -399,6 +409,14 @@ def _worker_errors(report: BuildReport, results: list[dict[str, Any]]) -> None:
                 report.skipped_items.append(f"{where}: {reason}: {detail}")
 
 
+def _cpu(results: list[dict[str, Any]], read_cpu: float) -> dict[str, float]:
+    out: Counter[str] = Counter()
+    for r in results:
+        out.update(r.get("cpu", {}))
+    out["read+hash+dispatch"] = read_cpu
+    return {k: round(v, 1) for k, v in out.items()}
+
+
 def _commit(ix: Any, writer: Any, results: list[dict[str, Any]], merge: bool) -> None:
     """Commit the worker segments (and the writer's deletions) as one new TOC."""
     segments = [s for res in results for s in res["segments"]]
@@ -476,6 +494,7 @@ def build_index(
             pool = _Pool(tmp, procs, segment_postings, _lock_fd(lock))
             prog = _Progress(progress, None, "indexing")
             try:
+                read_cpu = time.process_time()
                 reader = _reader(paths, field_map)
                 first: dict[str, str] = {}
                 batch: list[tuple] = []
@@ -491,6 +510,7 @@ def build_index(
                     prog.update()
                 if batch:
                     pool.put(batch)
+                read_cpu = time.process_time() - read_cpu
                 results = pool.finish()
             except BaseException:
                 pool.terminate()
@@ -501,6 +521,7 @@ def build_index(
             _record_skips(report, reader.report)
             _worker_errors(report, results)
             report.added = sum(r["added"] for r in results)
+            report.cpu = _cpu(results, read_cpu)
             if strict and report.skipped:
                 writer.cancel()
                 raise BuildError(_strict_message(report, root))
