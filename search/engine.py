@@ -327,7 +327,10 @@ class Engine:
         sel[docs] = True
         keys = []
         for t in terms:
-            d, p = self.positions(reader, "body", t)
+            if ("body", t) in self._positions:
+                d, p = self.positions(reader, "body", t)
+            else:  # read only the window's documents (skip_to), not the whole posting list
+                d, p = self._positions_of(reader, "body", t, np.sort(docs))
             k = sel[d]
             keys.append(d[k] * shift + p[k])
         idx = {int(d): i for i, d in enumerate(docs.tolist())}
@@ -340,6 +343,36 @@ class Engine:
                 bonus[idx[d]] += w
         return bonus
 
+
+def _positions_of(self: Engine, reader: Any, field: str, text: str, docs: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of ``text`` in the given (sorted, global) documents only."""
+    out_d: list[int] = []
+    out_p: list[int] = []
+    with self._lock:
+        for leaf, offset in reader.leaf_readers():
+            n = leaf.doc_count_all()
+            local = docs[(docs >= offset) & (docs < offset + n)] - offset
+            if not len(local) or field not in leaf.schema:
+                continue
+            try:
+                m = _raw_matcher(leaf, field, text)
+            except Exception as e:
+                if type(e).__name__ in ("TermNotFound", "KeyError"):
+                    continue
+                raise
+            for d in local.tolist():
+                if not m.is_active():
+                    break
+                m.skip_to(d)
+                if m.is_active() and m.id() == d:
+                    ps = m.value_as("positions")
+                    out_d.extend([d + offset] * len(ps))
+                    out_p.extend(ps)
+    return np.asarray(out_d, dtype=np.int64), np.asarray(out_p, dtype=np.int64)
+
+
+Engine._positions_of = _positions_of  # type: ignore[attr-defined]
 
 _ENGINES: dict[int, Engine] = {}
 _ENGINES_LOCK = threading.Lock()
