@@ -30,8 +30,8 @@ def stem_analyzer() -> Analyzer:
 
 
 def exact_analyzer() -> Analyzer:
-    """The same without the stemmer: exact (normalized) forms."""
-    return ArabicTokenizer() | CliticTatweelFilter() | NormalizeFilter() | ArabicStopFilter()
+    """Exact (normalized, not stemmed) forms: clitics stay part of the word."""
+    return ArabicTokenizer() | NormalizeFilter() | ArabicStopFilter()
 
 
 def analyzer_for(level: str) -> Analyzer:

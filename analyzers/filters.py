@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 from whoosh.analysis import Filter, Token
 
-from analyzers.normalize import normalize
-from analyzers.stem import stem, stopwords
+from analyzers.normalize import normalize, strip_diacritics
+from analyzers.stem import detached_clitic_ok, stem, stopwords
 
 __all__ = ["NormalizeFilter", "ArabicStopFilter", "LightStemFilter", "CliticTatweelFilter"]
 
@@ -28,16 +28,26 @@ class _Stateless(Filter):
 class CliticTatweelFilter(_Stateless):
     """``لـداعش`` -> ``داعش``: a clitic written apart with tatweel is a clitic.
 
-    Runs before normalization (which removes the tatweel that tells us).
+    Runs before normalization (which removes the tatweel that tells us), at
+    the stem level only: the exact level keeps the whole normalized form. A
+    stretched common word (``كـبير``) is not a clitic plus ``بير``.
     """
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
         for t in tokens:
             text = t.text
             i = text.find("\u0640")
-            if 0 < i <= 3 and all(c in "ولبكفال" for c in text[:i]) and len(text) - i > 2:
+            # the clitic may carry its own vowel: لِـسوريا, وَلِـداعش
+            if 0 < i <= 6 and len(text) - i > 2 and _is_clitic(strip_diacritics(text[:i])) \
+                    and detached_clitic_ok(normalize(text), normalize(text[i:])):
                 t.text = text[i:]
             yield t
+
+
+def _is_clitic(prefix: str) -> bool:
+    """و ف ب ل ك, alone or combined (ولـ، فبـ), or with the article (بالـ، وللـ)."""
+    return 0 < len(prefix) <= 4 and all(c in "ولبكفا" for c in prefix) and prefix.count("ا") <= 1 \
+        and (prefix[-1] != "ا")
 
 
 class NormalizeFilter(_Stateless):

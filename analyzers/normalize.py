@@ -13,6 +13,7 @@ pyarabic where it has them.
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -85,6 +86,9 @@ _UNSHAPE_TABLE.update({
 })
 
 
+_PRESENTATION_RE = re.compile("[\uFB50-\uFDFF\uFE70-\uFEFF]")
+
+
 def _is_presentation(ch: str) -> bool:
     o = ord(ch)
     return 0xFB50 <= o <= 0xFDFF or 0xFE70 <= o <= 0xFEFF
@@ -96,7 +100,7 @@ def unshape(token: str) -> str:
     >>> unshape("ﻻ")
     'لا'
     """
-    if not any(_is_presentation(c) for c in token):
+    if _PRESENTATION_RE.search(token) is None:  # the common case, in C
         return token
     token = token.translate(_UNSHAPE_TABLE)
     # What pyarabic's table lacks (rare ligatures such as ﷲ, isolated harakat)

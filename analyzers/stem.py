@@ -39,7 +39,7 @@ from importlib import resources
 
 from analyzers.normalize import normalize
 
-__all__ = ["stem", "light10", "DATA_FILES", "data_fingerprint", "load_wordlist", "stopwords"]
+__all__ = ["stem", "light10", "detached_clitic_ok", "DATA_FILES", "data_fingerprint", "load_wordlist", "stopwords"]
 
 # Lucene ArabicStemmer's prefixes, plus و/ف compounds a news text is full of.
 LIGHT10_PREFIXES = ("ال", "وال", "بال", "كال", "فال", "لل", "و")
@@ -152,6 +152,18 @@ def _proclitic_ok(word: str) -> bool:
         return not (cw >= 5 and cw >= 10 * cr)
     # ل ب ك ف: strip only into a common word clearly commoner than the whole.
     return cr >= 5 and cr >= 2 * cw
+
+
+def detached_clitic_ok(whole: str, rest: str) -> bool:
+    """``لـداعش``: may the part before the tatweel go? (normalized forms)
+
+    The tatweel is strong evidence of a clitic, so only a common word that
+    is much commoner than its remainder keeps it (a stretched ``كـبير``).
+    """
+    if len(rest) < 2:
+        return False
+    lex = _lexicon()
+    return not lex.get(whole, 0) >= max(10, 10 * lex.get(rest, 0))
 
 
 def _protected_stem(word: str) -> str | None:
