@@ -26,6 +26,7 @@ __all__ = [
     "fold_digits",
     "unshape",
     "normalize",
+    "normalize_text",
     "DIACRITICS",
     "TATWEEL",
     "ZWNJ",
@@ -155,3 +156,23 @@ def normalize(token: str) -> str:
     token = fold_letters(token)
     token = fold_digits(token)
     return token.lower()
+
+
+# The three per-character tables have disjoint keys, so one table does all.
+_TEXT_TABLE = {**_DELETE, **_LETTER_TABLE, **_DIGIT_TABLE}
+
+
+def normalize_text(text: str) -> str:
+    """A whole text normalized word by word, words joined by one space.
+
+    For comparing texts (content hashes of syndicated copies), never for
+    indexing: offsets into ``text`` are not kept. Equal to
+    ``" ".join(normalize(w) for w in text.split())``, computed in one pass when
+    the text has no presentation forms (their unshaping is per word).
+
+    >>> normalize_text("  سوريّة   الأُولى ")
+    'سوريه الاولي'
+    """
+    if _PRESENTATION_RE.search(text) is not None:
+        return " ".join(normalize(w) for w in text.split())
+    return " ".join(text.split()).translate(_TEXT_TABLE).lower()

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date as Date
 from typing import Any
 
-from analyzers.normalize import normalize
+from analyzers.normalize import normalize_text
 
 __all__ = ["Evidence", "Record", "content_hash"]
 
@@ -85,5 +85,5 @@ def content_hash(title: str, body: str) -> str:
     >>> content_hash("سوريا", "نص") == content_hash("سوريا ", "نَص")
     True
     """
-    words = " ".join(normalize(w) for w in f"{title}\n{body}".split())
+    words = normalize_text(f"{title}\n{body}")
     return hashlib.blake2b(words.encode("utf-8"), digest_size=16).hexdigest()

@@ -5,6 +5,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analyzers import analyze, normalize, stem
+from analyzers.normalize import normalize_text
 
 # Arabic letters and marks, bidi controls, joiners, emoji, Latin, digits, spaces
 # and punctuation: the mixtures real pasted text contains.
@@ -49,3 +50,20 @@ def test_very_long_tokens(n: int) -> None:
     text = "ب" + "ـ" * n + "سوريا" + "\u064e" * 50
     tokens = analyze(text)
     assert len(tokens) == 1 and tokens[0]["start"] == 0 and tokens[0]["end"] == len(text)
+
+
+_HASH_ALPHABET = st.sampled_from(list("سوريا ةىأإآ ًٌٍَُِّْـ\u200c\u200d\u200f\n\t١٢3Aa ΣσİﻻﺳﷲX"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=_HASH_ALPHABET, max_size=60))
+def test_normalize_text_is_per_word_normalize(text: str) -> None:
+    # normalize_text (used for content hashes) takes a one-pass fast path;
+    # it must equal normalizing word by word.
+    assert normalize_text(text) == " ".join(normalize(w) for w in text.split())
+
+
+def test_normalize_text_on_tricky_and_real_text(seed_texts: dict[str, str]) -> None:
+    for t in ["ﻻ ﷲ ﺳﻮﺭﻳﺎ", "ـــ  لـداعش\u200c", "ΣΑΣ ΟΔΟΣ", "İstanbul", "\ufeffسوريا\u200f", "٢٠١٥ ۱۳۹۴", "",
+              *seed_texts.values()]:
+        assert normalize_text(t) == " ".join(normalize(w) for w in t.split())
