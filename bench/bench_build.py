@@ -82,18 +82,20 @@ def _run_child(kind: str, paths: list[str], out: str, procs: int, replicate: int
             "cpu": float(res.get("cpu", 0))}
 
 
+def _replicated(records, replicate: int):
+    """Each record, then ``replicate - 1`` copies with ids and sources suffixed ``~k``."""
+    for r in records:
+        yield r
+        for k in range(1, replicate):
+            c = type(r)(**{**r.__dict__})
+            c.id = f"{r.id}~{k}"
+            c.source_path = f"{r.source_path}~{k}"
+            yield c
+
+
 def _records(paths: list[str], replicate: int):
     from index.sources import read_corpus
-    reader = read_corpus(paths)
-    for r in reader:
-        for k in range(replicate):
-            if k == 0:
-                yield r
-            else:
-                c = type(r)(**{**r.__dict__})
-                c.id = f"{r.id}~{k}"
-                c.source_path = f"{r.source_path}~{k}"
-                yield c
+    return _replicated(read_corpus(paths), replicate)
 
 
 def _child_marsad(paths: list[str], out: str, procs: int, replicate: int) -> tuple[int, float]:
@@ -108,15 +110,7 @@ def _child_marsad(paths: list[str], out: str, procs: int, replicate: int) -> tup
                 self.it = self._gen()
 
             def _gen(self):
-                for r in self.inner:
-                    for k in range(replicate):
-                        if k == 0:
-                            yield r
-                        else:
-                            c = type(r)(**{**r.__dict__})
-                            c.id = f"{r.id}~{k}"
-                            c.source_path = f"{r.source_path}~{k}"
-                            yield c
+                return _replicated(self.inner, replicate)
 
             def __iter__(self):
                 return self.it

@@ -413,6 +413,16 @@ def _finish_report(report: BuildReport, t0: float) -> None:
 
 # ---------------------------------------------------------------- build
 
+def _start(action: str, paths: Any, index_dir: Any, procs: int | None
+           ) -> tuple[list[Any], Path, float, str, BuildReport]:
+    """What build and update begin with: paths as a list, the root, clocks, the report."""
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    root = resolve_index_dir(index_dir)
+    report = BuildReport(action=action, index_dir=str(root), procs=max(1, int(procs or DEFAULT_PROCS)))
+    return list(paths), root, time.perf_counter(), datetime.now().isoformat(timespec="seconds"), report
+
+
 def build_index(
     paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
     index_dir: str | os.PathLike[str] | None = None,
@@ -434,14 +444,8 @@ def build_index(
     >>> build_index(["../shared/corpus/seeds"], "/tmp/ix", procs=1, progress=False).added  # doctest: +SKIP
     5
     """
-    if isinstance(paths, (str, os.PathLike)):
-        paths = [paths]
-    paths = list(paths)
-    root = resolve_index_dir(index_dir)
-    procs = max(1, int(procs or DEFAULT_PROCS))
-    t0 = time.perf_counter()
-    started = datetime.now().isoformat(timespec="seconds")
-    report = BuildReport(action="build", index_dir=str(root), procs=procs)
+    paths, root, t0, started, report = _start("build", paths, index_dir, procs)
+    procs = report.procs
     with IndexLock(root, "build") as lock:
         previous = current_generation(root) if live_dir(root) is not None else None
         cleanup(root, generations=False)  # stale tmp- dirs of killed runs
@@ -546,14 +550,8 @@ def update_index(
     order, then new ones in read order) is the original. Nothing to do means
     nothing written (the generation stays the same).
     """
-    if isinstance(paths, (str, os.PathLike)):
-        paths = [paths]
-    paths = list(paths)
-    root = resolve_index_dir(index_dir)
-    procs = max(1, int(procs or DEFAULT_PROCS))
-    t0 = time.perf_counter()
-    started = datetime.now().isoformat(timespec="seconds")
-    report = BuildReport(action="update", index_dir=str(root), procs=procs)
+    paths, root, t0, started, report = _start("update", paths, index_dir, procs)
+    procs = report.procs
     with IndexLock(root, "update") as lock:
         live = live_dir(root)
         if live is None:
