@@ -5,7 +5,7 @@
 """
 from search.request import SearchRequest, SearchRequestError
 from search.results import FacetBucket, FacetResult, Hit, SearchResult
-from search.service import facet_values, get_document, more_like_this, open_searcher, run
+from search.service import facet_values, get_document, more_like_this, open_searcher, run, warm
 
 __all__ = ["run", "SearchRequest", "SearchRequestError", "SearchResult", "Hit", "FacetBucket", "FacetResult",
-           "more_like_this", "get_document", "facet_values", "open_searcher"]
+           "more_like_this", "get_document", "facet_values", "open_searcher", "warm"]

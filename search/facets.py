@@ -80,37 +80,81 @@ class ReaderData:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def _leaf_key(leaf: Any) -> tuple:
-    storage = getattr(leaf, "_storage", None)
-    where = getattr(storage, "folder", None) or id(storage)
+def _index_storage(storage: Any) -> Any:
+    """The index's own storage under a compound segment's overlay.
+
+    A compound segment is read through ``OverlayStorage(compound file, index
+    storage)``, a new object for every reader: keying on it would rebuild
+    the arrays for every searcher.
+    """
+    while getattr(storage, "folder", None) is None and hasattr(storage, "b"):
+        storage = storage.b
+    return storage
+
+
+def _leaf_key(leaf: Any, keep: list[Any]) -> tuple:
+    """What identifies one segment's documents and deletions.
+
+    The index folder (each ``marsad index build/update`` writes a new
+    generation folder) + the segment id (random per segment Whoosh writes) +
+    its size and live count: within one folder a segment's deletions only
+    ever grow (an in-place delete in a plain Whoosh index keeps folder and
+    segment id), so the live count tells its deletion states apart. A storage without a folder
+    (in memory) is keyed by identity and kept alive with the cache entry, so
+    its id cannot be reused by another object.
+    """
+    storage = _index_storage(getattr(leaf, "_storage", None))
+    where = getattr(storage, "folder", None)
+    if where is None:
+        where = ("mem", id(storage))
+        keep.append(storage)
     seg = leaf.segment() if hasattr(leaf, "segment") else None
-    segid = seg.segment_id() if seg is not None and hasattr(seg, "segment_id") else id(leaf)
-    return (where, segid, leaf.doc_count_all(), leaf.doc_count())
+    if seg is not None and hasattr(seg, "segment_id"):
+        segid: Any = seg.segment_id()
+    else:
+        segid = ("leaf", id(leaf))
+        keep.append(leaf)
+    return (str(where), segid, leaf.doc_count_all(), leaf.doc_count())
 
 
-def _reader_key(reader: Any) -> tuple:
-    return tuple(_leaf_key(leaf) for leaf, _ in reader.leaf_readers())
+def _reader_key(reader: Any, keep: list[Any] | None = None) -> tuple:
+    keep = [] if keep is None else keep
+    return tuple(_leaf_key(leaf, keep) for leaf, _ in reader.leaf_readers())
 
 
-_CACHE: "OrderedDict[tuple, ReaderData]" = OrderedDict()
+_CACHE: "OrderedDict[tuple, tuple[ReaderData, list[Any]]]" = OrderedDict()
 _CACHE_LOCK = threading.Lock()
+_BUILD_LOCKS: dict[tuple, threading.Lock] = {}
 _CACHE_SIZE = 4  # readers kept: the current one and a few being swapped out
 
 
 def reader_data(reader: Any) -> ReaderData:
     """The cached arrays of ``reader`` (built on first use, then reused by
-    every search on the same index generation)."""
-    key = _reader_key(reader)
+    every searcher of the same index generation: the key is the segments'
+    folder, ids and deletions, not the reader object). Two threads asking
+    for the same new generation build it once."""
+    keep: list[Any] = []
+    key = _reader_key(reader, keep)
     with _CACHE_LOCK:
-        data = _CACHE.get(key)
-        if data is not None:
+        got = _CACHE.get(key)
+        if got is not None:
             _CACHE.move_to_end(key)
-            return data
-    data = _build_reader_data(reader)
-    with _CACHE_LOCK:
-        _CACHE[key] = data
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
+            return got[0]
+        build_lock = _BUILD_LOCKS.setdefault(key, threading.Lock())
+    with build_lock:
+        with _CACHE_LOCK:
+            got = _CACHE.get(key)
+        if got is not None:
+            return got[0]
+        try:
+            data = _build_reader_data(reader)
+            with _CACHE_LOCK:
+                _CACHE[key] = (data, keep)
+                while len(_CACHE) > _CACHE_SIZE:
+                    _CACHE.popitem(last=False)
+        finally:
+            with _CACHE_LOCK:
+                _BUILD_LOCKS.pop(key, None)
     return data
 
 

@@ -34,13 +34,13 @@ from whoosh.searching import Searcher
 from analyzers import normalize, stem
 from search.facets import FACETS, ReaderData, _norm_words, _value_keys, build_buckets, reader_data, resolve_values
 from search.highlight import make_snippet, mark_all
-from search.engine import Deadline, Engine, engine_for
+from search.engine import FIELD_B, Deadline, Engine, engine_for
 from search.query import PROXIMITY_BOOST, PROXIMITY_SLOP, CompiledQuery, compile_query
 from search.request import SearchRequest, SearchRequestError
 from search.results import FacetResult, Hit, SearchResult
 
 __all__ = ["run", "more_like_this", "get_document", "facet_values", "weighting", "open_searcher",
-           "suggest"]
+           "suggest", "warm"]
 
 PROXIMITY_WINDOW = 100  # top documents re-scored by the nearness of the query words
 
@@ -65,6 +65,30 @@ def _searcher(index: Any) -> Iterator[Searcher]:
         yield s
     finally:
         s.close()
+
+
+def warm(index: Any) -> ReaderData:
+    """Build the per-reader caches a first request would otherwise pay for:
+    the facet/date/duplicate arrays (:func:`search.facets.reader_data`), the
+    engine with its field-length arrays, the copy-group sizes, and one empty
+    search (facet counting, date sort). Every later searcher of the same
+    index generation reuses them. Call it on a freshly opened index before
+    requests see it (the web's ``IndexHolder`` does, after a swap).
+
+    >>> warm(ix).n == ix.doc_count_all()          # doctest: +SKIP
+    True
+    """
+    with _searcher(index) as s:
+        reader = s.reader()
+        data = reader_data(reader)
+        eng = engine_for(data)
+        for fieldname in FIELD_B:
+            if fieldname in reader.schema:
+                eng.lengths(reader, fieldname)
+        if data.n:
+            _group_size(data, 0)
+        run(s, SearchRequest(page_size=1, highlight=False, suggest=False))
+        return data
 
 
 # ---------------------------------------------------------------- matching

@@ -7,6 +7,11 @@ opens the new one and from then on hands that out. Requests already running
 keep the old object until they finish (nothing closes it under them), and if
 the new index cannot be opened yet the old one keeps answering, so a swap
 costs no failed request and no restart.
+
+A new generation is opened and warmed (``search.warm``: facet arrays, field
+lengths) on a background thread while the old one keeps answering; only the
+request that noticed the swap waits for it, at most ``swap_wait`` seconds
+(enough for a small index), so no request blocks on a large warm-up.
 """
 from __future__ import annotations
 
@@ -23,6 +28,9 @@ log = logging.getLogger(__name__)
 
 NO_INDEX_MESSAGE = ("no search index yet: build one with `marsad index build ../shared/corpus` "
                     "(or set MARSAD_INDEX / --index to an existing index)")
+
+
+SWAP_WAIT = 1.0  # seconds the request that notices a swap waits for the new index to be warm
 
 
 class IndexUnavailable(RuntimeError):
@@ -52,6 +60,9 @@ class IndexHolder:
         self._lock = threading.Lock()
         self._local = threading.local()  # one open searcher per worker thread and index generation
         self.reopens = 0  # how many times a new generation was opened (for tests and /healthz)
+        self.swap_wait = SWAP_WAIT
+        self._pending: threading.Thread | None = None  # the background open + warm-up of a new generation
+        self._retry_at: dict[Any, float] = {}  # generation that failed to open -> when to try again
 
     @property
     def index_dir(self) -> Path:
@@ -85,23 +96,51 @@ class IndexHolder:
         """The open index, reopened if a rebuild has swapped it; raises IndexUnavailable."""
         generation = self._current_generation()
         index = self._index
-        if index is not None and generation == self._generation:
+        if index is not None and (generation == self._generation or generation is None):
+            # (None: mid-swap, the directory briefly absent: keep answering from the old one)
             return index
+        if index is None:
+            with self._lock:  # nothing to answer from yet: open (and warm) it here
+                if self._index is None:
+                    opened = self._open()
+                    try:
+                        _warm(opened)
+                    except OSError:  # moved under us: the request's retry (call) reopens
+                        pass
+                    self._index, self._generation = opened, generation
+                    self.reopens += 1
+                return self._index
+        pending = self._start_swap(generation)
+        if pending is not None:
+            pending.join(self.swap_wait)
+        return self._index
+
+    def _start_swap(self, generation: Any) -> threading.Thread | None:
+        """Start opening + warming ``generation`` in the background (once)."""
         with self._lock:
-            if self._index is not None and generation == self._generation:
-                return self._index
-            if generation is None and self._index is not None:
-                # mid-swap (directory briefly absent) or unreadable: keep answering from the old one
-                return self._index
-            try:
-                opened = self._open()
-            except IndexUnavailable:
-                if self._index is not None:
-                    return self._index
-                raise
+            if generation == self._generation:
+                return None
+            if self._pending is not None and self._pending.is_alive():
+                return None  # already under way: keep answering from the old index
+            if time.monotonic() < self._retry_at.get(generation, 0.0):
+                return None
+            t = threading.Thread(target=self._swap_in, args=(generation,), name="marsad-index-warm", daemon=True)
+            self._pending = t
+            t.start()
+            return t
+
+    def _swap_in(self, generation: Any) -> None:
+        try:
+            opened = self._open()
+            _warm(opened)
+        except (IndexUnavailable, OSError) as exc:
+            log.warning("new index generation not usable yet: %s", exc)
+            with self._lock:
+                self._retry_at = {generation: time.monotonic() + 1.0}
+            return
+        with self._lock:
             self._index, self._generation = opened, generation
             self.reopens += 1
-            return opened
 
     def searcher(self) -> Any:
         """This thread's searcher on the current index (opened once per thread and generation).
@@ -172,6 +211,20 @@ class IndexHolder:
         except Exception as exc:  # noqa: BLE001 - any failure to open means "no usable index"
             log.warning("cannot open index %s: %s", directory, exc)
             raise IndexUnavailable(_public_message(exc, directory)) from None
+
+
+def _warm(index: Any) -> None:
+    """``search.warm``: build the per-reader caches before requests use ``index``."""
+    try:
+        from search import warm
+    except ImportError:  # partial checkout: nothing to warm
+        return
+    try:
+        warm(index)
+    except OSError:
+        raise
+    except Exception:  # noqa: BLE001 - warming is an optimisation; the first request builds what is missing
+        log.exception("warming the index failed")
 
 
 def _public_message(exc: Exception, directory: Path) -> str:
