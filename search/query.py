@@ -480,8 +480,11 @@ class _Compiler:
         base = terms[0][0]
         dist = node.dist or (1 if len(base) <= 5 else 2)
         dist = min(dist, 2)
+        if not base:
+            return []
         found = {base: self.reader.doc_frequency("body", base)}
-        for t in self.reader.terms_within("body", base, dist, prefix=2):
+        # Whoosh's automaton needs the prefix inside the word (a one-letter word~ crashed it)
+        for t in self.reader.terms_within("body", base, dist, prefix=min(2, len(base))):
             t = t.decode("utf-8") if isinstance(t, bytes) else t
             found[t] = self.reader.doc_frequency("body", t)
         return [t for t, _ in sorted(found.items(), key=lambda kv: (kv[0] != base, -kv[1]))]
