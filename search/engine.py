@@ -15,6 +15,13 @@ over fields and terms; ``idf = ln(1 + (N - df + .5) / (df + .5))``.
 
 Reads from Whoosh happen under the reader's lock (its files are shared
 between threads); the arrays are immutable once cached.
+
+Time limit: a :class:`Budget` carries the request's deadline. It is checked
+between the parts of a query, never before the first one, so a request past
+its deadline still returns the matches (and scores) of the parts evaluated
+so far, with ``budget.partial`` set: an AND of the words done so far (a
+superset of the full answer), an OR of those done (a subset), a phrase's
+documents holding all its words, an exclusion not yet applied.
 """
 from __future__ import annotations
 
@@ -30,7 +37,7 @@ from whoosh.util.numeric import byte_to_length
 
 from search.facets import ReaderData
 
-__all__ = ["Engine", "engine_for", "K1", "FIELD_B", "Deadline"]
+__all__ = ["Engine", "engine_for", "K1", "FIELD_B", "Budget"]
 
 K1 = 1.2
 FIELD_B = {"title": 0.5, "title_exact": 0.5, "body": 0.75, "body_exact": 0.75}
@@ -39,8 +46,19 @@ _POSITIONS_CACHE = 2_000
 _LEN_TABLE = np.array([byte_to_length(i) for i in range(256)], dtype=np.float32)
 
 
-class Deadline(Exception):
-    """Raised inside evaluation when the request's time is up."""
+class Budget:
+    """The time a request may spend evaluating; ``partial`` once it ran out."""
+
+    __slots__ = ("deadline", "partial")
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline, self.partial = deadline, False
+
+    def out(self) -> bool:
+        """Past the deadline? (then the answer is partial)"""
+        if time.perf_counter() > self.deadline:
+            self.partial = True
+        return self.partial
 
 
 def _text(t: Any) -> str:
@@ -210,7 +228,7 @@ class Engine:
         s[docs] = (boost * self.idf(len(docs))) * tf * (K1 + 1.0) / (tf + norm)
         return mask, s
 
-    def phrase(self, reader: Any, q: wq.Phrase, scored: bool, deadline: float
+    def phrase(self, reader: Any, q: wq.Phrase, scored: bool, budget: Budget
                ) -> tuple[np.ndarray, np.ndarray | None]:
         field, words, slop = q.fieldname, list(q.words), max(1, q.slop)
         parts = [self.term(reader, field, w, q.boost, scored) for w in words]
@@ -219,8 +237,8 @@ class Engine:
             mask &= m
         if not mask.any():
             return mask, None
-        if time.perf_counter() > deadline:
-            raise Deadline
+        if budget.out():  # no time for positions: the documents holding all the words
+            return mask, self._sum_scores(parts, mask) if scored else None
         # chain the words through their positions, within ``slop`` of each other, in order
         shift = np.int64(1 << 24)
         d0, p0 = self.positions(reader, field, words[0])
@@ -238,20 +256,23 @@ class Engine:
                 break
         out = np.zeros(self.n, dtype=bool)
         out[np.unique(cur // shift)] = True
-        score = None
-        if scored:
-            score = np.zeros(self.n, dtype=np.float32)
-            for _, s in parts:
-                if s is not None:
-                    score += s
-            score *= out
-        return out, score
+        return out, self._sum_scores(parts, out) if scored else None
 
-    def evaluate(self, reader: Any, q: wq.Query, scored: bool, deadline: float
+    def _sum_scores(self, parts: list[tuple[np.ndarray, np.ndarray | None]], mask: np.ndarray) -> np.ndarray:
+        score = np.zeros(self.n, dtype=np.float32)
+        for _, s in parts:
+            if s is not None:
+                score += s
+        score *= mask
+        return score
+
+    def evaluate(self, reader: Any, q: wq.Query, scored: bool, budget: Budget | float
                  ) -> tuple[np.ndarray, np.ndarray | None]:
-        """(mask, score or None) for ``q``; raises :class:`Deadline`."""
-        if time.perf_counter() > deadline:
-            raise Deadline
+        """(mask, score or None) for ``q``. Past the budget's deadline the
+        parts not yet evaluated are left out and ``budget.partial`` is set
+        (see the module docstring); ``budget`` may be a bare deadline."""
+        if not isinstance(budget, Budget):
+            budget = Budget(budget)
         if isinstance(q, wq.Every):
             return self.data.live.copy(), None
         if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
@@ -259,29 +280,36 @@ class Engine:
         if isinstance(q, wq.Term):
             return self.term(reader, q.fieldname, _text(q.text), q.boost, scored)
         if isinstance(q, wq.Phrase):
-            return self.phrase(reader, q, scored, deadline)
+            return self.phrase(reader, q, scored, budget)
         if isinstance(q, wq.DateRange):
             return self._date_range(q), None
         if isinstance(q, wq.AndMaybe):
-            m, s = self.evaluate(reader, q.a, scored, deadline)
-            if scored:
-                _, s2 = self.evaluate(reader, q.b, scored, deadline)
+            m, s = self.evaluate(reader, q.a, scored, budget)
+            if scored and not budget.out():
+                _, s2 = self.evaluate(reader, q.b, scored, budget)
                 if s2 is not None:
                     s = (s if s is not None else 0) + s2 * m
             return m, s
         if isinstance(q, wq.AndNot):
-            m, s = self.evaluate(reader, q.a, scored, deadline)
-            n, _ = self.evaluate(reader, q.b, False, deadline)
+            m, s = self.evaluate(reader, q.a, scored, budget)
+            if budget.out():
+                return m, s
+            n, _ = self.evaluate(reader, q.b, False, budget)
             return m & ~n, s
         if isinstance(q, wq.Not):
-            n, _ = self.evaluate(reader, q.query, False, deadline)
+            n, _ = self.evaluate(reader, q.query, False, budget)
             return self.data.live & ~n, None
         if isinstance(q, (wq.And, wq.Or)):
             is_and = isinstance(q, wq.And)
             mask: np.ndarray | None = None
             score: np.ndarray | None = None
+            # one word's fields (an OR of plain terms) are read together; the
+            # budget is checked between words, expansions, clauses
+            check = is_and or not all(isinstance(c, (wq.Term, wq.Phrase)) for c in q.subqueries)
             for sub in q.subqueries:
-                m, s = self.evaluate(reader, sub, scored, deadline)
+                if check and mask is not None and budget.out():
+                    break  # the parts done so far
+                m, s = self.evaluate(reader, sub, scored, budget)
                 if mask is None:
                     mask = m.copy()
                 elif is_and:

@@ -399,16 +399,33 @@ class DateFacet(Facet):
         years, ycounts = np.unique(ys[ys > 0], return_counts=True)
         values = [f"{y:04d}" for y in years]
         counts = list(ycounts)
-        drill = sorted({int(v[:4]) for v in selected if v})
-        for y in drill:
-            in_year = mask & (dd.year == y)
-            months, mcounts = np.unique(dd.month[in_year], return_counts=True)
-            got = dict(zip(months.tolist(), mcounts.tolist()))
-            for mo in range(1, 13):
-                if got.get(mo):
-                    values.append(f"{y:04d}-{mo:02d}")
-                    counts.append(got[mo])
+        for y, months in self._drill(data, selected):
+            mcounts = np.bincount(dd.month[mask & (dd.year == y)], minlength=13)
+            for mo in months:
+                values.append(f"{y:04d}-{mo:02d}")
+                counts.append(int(mcounts[mo]))
         return values, np.asarray(counts, dtype=np.int64), unknown
+
+    @staticmethod
+    def _drill(data: ReaderData, selected: tuple[str, ...]) -> list[tuple[int, range]]:
+        """Each selected year with the months the index holds for it: every
+        month from its first to its last dated document (zeros between them
+        stay, months outside the data are not invented)."""
+        dd = data.dates
+        out = []
+        for y in sorted({int(v[:4]) for v in selected if v}):
+            have = dd.month[data.live & (dd.year == y) & (dd.month > 0)]
+            if len(have):
+                out.append((y, range(int(have.min()), int(have.max()) + 1)))
+        return out
+
+    def result(self, data: ReaderData, mask: np.ndarray, selected: tuple[str, ...], limit: int | None
+               ) -> FacetResult:
+        """Years (the ``limit`` with most documents, shown in order); the
+        months of a selected year are never cut, zeros included."""
+        values, counts, unknown = self.count(data, mask, selected)
+        months = {v for v in values if len(v) == 7}
+        return build_buckets(self, values, counts, unknown, selected, limit, always=months)
 
 
 FACETS: dict[str, Facet] = {
@@ -420,23 +437,22 @@ FACETS: dict[str, Facet] = {
 
 
 def build_buckets(facet: Facet, values: list[str], counts: Any, unknown: int,
-                  selected: tuple[str, ...], limit: int | None) -> FacetResult:
+                  selected: tuple[str, ...], limit: int | None, always: set[str] = frozenset()) -> FacetResult:
     """The shared bucket builder.
 
-    Non-zero values ordered by count (or by value for dates), the top
-    ``limit`` kept; selected values always shown (at count 0 too); the
-    unknown bucket (value ``""``) last when it has documents or is selected;
-    ``other`` = how many non-zero values were left out.
+    Non-zero values by count (most first), the top ``limit`` kept, shown by
+    value for dates; values in ``always`` are shown whatever their count and
+    are not subject to the limit; selected values always shown (at count 0
+    too); the unknown bucket (value ``""``) last when it has documents or is
+    selected; ``other`` = how many non-zero values were left out.
     """
     counts = np.asarray(counts)
-    nz = np.flatnonzero(counts)
-    if facet.order == "count":
-        order = sorted(nz.tolist(), key=lambda i: (-int(counts[i]), values[i]))
-    else:  # chronological: years then their months
-        order = sorted(nz.tolist(), key=lambda i: values[i])
+    nz = [i for i in np.flatnonzero(counts).tolist() if values[i] not in always]
+    order = sorted(nz, key=lambda i: (-int(counts[i]), values[i]))
     sel = set(selected)
     shown = order if limit is None else order[:limit]
     other = len(order) - len(shown)
+    shown += [i for i, v in enumerate(values) if v in always]
     buckets = [FacetBucket(values[i], int(counts[i]), values[i] in sel) for i in shown]
     present = {b.value for b in buckets}
     index = {v: i for i, v in enumerate(values)}

@@ -6,7 +6,7 @@ One request is answered in four steps:
 2. :mod:`search.engine` evaluates it over cached numpy posting arrays: ONE
    bool mask of every match and a BM25F score per document (title boosted,
    exact-level twin as an optional boost), checking the request's deadline
-   between terms (past it: ``partial=True``);
+   between terms: past it, the terms evaluated so far decide (``partial=True``);
 3. facet selections and the date range become masks from the per-reader
    arrays (:mod:`search.facets`); facets are counted with numpy, each with
    every filter but its own;
@@ -34,7 +34,7 @@ from whoosh.searching import Searcher
 from analyzers import normalize, stem
 from search.facets import FACETS, ReaderData, _norm_words, _value_keys, build_buckets, reader_data, resolve_values
 from search.highlight import make_snippet, mark_all
-from search.engine import FIELD_B, Deadline, Engine, engine_for
+from search.engine import FIELD_B, Budget, Engine, engine_for
 from search.query import PROXIMITY_BOOST, PROXIMITY_SLOP, CompiledQuery, compile_query
 from search.request import SearchRequest, SearchRequestError
 from search.results import FacetResult, Hit, SearchResult
@@ -296,12 +296,9 @@ def run(index: Any, request: SearchRequest) -> SearchResult:
         notices = list(cq.notices)
         eng = engine_for(data)
         use_scores = request.sort == "relevance" and not cq.empty
-        partial = False
-        try:
-            mask_q, score = eng.evaluate(reader, cq.scored if use_scores else cq.match, use_scores, deadline)
-        except Deadline:
-            partial = True
-            mask_q, score = np.zeros(data.n, dtype=bool), None
+        budget = Budget(deadline)
+        mask_q, score = eng.evaluate(reader, cq.scored if use_scores else cq.match, use_scores, budget)
+        partial = budget.partial
         base = mask_q & data.live
         if request.date_from or request.date_to:
             ords = data.dates.ordinal
@@ -339,7 +336,9 @@ def run(index: Any, request: SearchRequest) -> SearchResult:
         if use_scores and total_docs:
             k = min(total_docs, max(need * 2 + 20, PROXIMITY_WINDOW))
             while True:
-                items = _rescore(eng, reader, cq, _top(score, final, k))
+                items = _top(score, final, k)
+                if not partial:  # out of time: no proximity pass
+                    items = _rescore(eng, reader, cq, items)
                 keep = _collapse([d for _, d in items], data, request.collapse)
                 if len(keep) >= need or k >= total_docs:
                     break

@@ -231,6 +231,24 @@ def test_date_drills_down_to_months(searcher, records):
     assert {b.value: b.count for b in res.facets["date"].buckets}.get("2017-05") == 1
 
 
+def test_date_facet_limit_cuts_years_never_the_months_of_a_selected_year(searcher, records):
+    import calendar
+    from datetime import date
+    months_2015 = Counter(f"{r.date:%Y-%m}" for r in records if r.date and r.date.year == 2015)
+    first, last = min(months_2015), max(months_2015)
+    assert first != last, "the sample spans two months of 2015"
+    res = run(searcher, SearchRequest(filters={"date": ("2015",)}, facet_limit=1))
+    got = {b.value: b.count for b in res.facets["date"].buckets}
+    assert {v: c for v, c in got.items() if len(v) == 7} == dict(months_2015)  # all months, limit 1
+    years = {r.date.year for r in records if r.date}
+    assert [v for v in got if len(v) == 4] == ["2015"] and res.facets["date"].other == len(years) - 1
+    # a month of the data range with no match stays, at 0; months beyond the data are not invented
+    early = run(searcher, SearchRequest(filters={"date": ("2015",)}, date_to=date(2015, int(first[5:]), calendar.monthrange(2015, int(first[5:]))[1])))
+    got = {b.value: b.count for b in early.facets["date"].buckets if len(b.value) == 7}
+    assert got[last] == 0 and got[first] == months_2015[first]
+    assert set(got) == {f"2015-{m:02d}" for m in range(int(first[5:]), int(last[5:]) + 1)}
+
+
 def test_top_n_and_other(searcher):
     res = run(searcher, SearchRequest(q="", facet_limit=3))
     f = res.facets["outlet"]
@@ -297,6 +315,20 @@ def test_paging(searcher):
 def test_time_limit_gives_partial_results(searcher):
     r = run(searcher, SearchRequest(q="سوري* OR السعودية OR المملكة", time_limit=0.0001))
     assert r.partial and any("partial" in n for n in r.notices)
+
+
+def test_past_the_time_limit_the_terms_done_so_far_decide(searcher):
+    q = "السعودية المملكة الرياض"
+    full = run(searcher, SearchRequest(q=q, page_size=100, collapse=False))
+    r = run(searcher, SearchRequest(q=q, page_size=100, collapse=False, time_limit=1e-6))
+    assert r.partial and not full.partial
+    assert r.total_docs > full.total_docs > 0  # the first word alone: a superset of the full AND
+    assert r.total_docs == run(searcher, SearchRequest(q="السعودية", collapse=False)).total_docs
+    first = stems("السعودية")
+    for h in r.hits:
+        assert first & stems(plain(h.title_html) + " " + searcher.stored_fields(
+            searcher.document_number(id=h.id))["body"]), h.id
+    assert [h.score for h in r.hits] == sorted((h.score for h in r.hits), reverse=True)
 
 
 def test_did_you_mean(searcher):
