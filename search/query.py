@@ -27,6 +27,7 @@ proximity in the body.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date as Date, datetime, time
 from functools import lru_cache
@@ -41,7 +42,7 @@ from search.facets import ReaderData, resolve_values
 from search.request import (MAX_FUZZY_EXPANSIONS, MAX_PREFIX_EXPANSIONS, MAX_QUERY_TERMS,
                             SearchRequestError)
 
-__all__ = ["parse", "compile_query", "CompiledQuery", "QueryParseError", "QueryTooComplex",
+__all__ = ["parse", "compile_query", "lift_filters", "CompiledQuery", "QueryParseError", "QueryTooComplex",
            "Word", "Phrase", "FieldFilter", "Not", "And", "Or", "parse_date_value",
            "TITLE_BOOST", "EXACT_BOOST"]
 
@@ -81,6 +82,7 @@ class Phrase:
 class FieldFilter:
     facet: str  # outlet | province | actor | date
     value: str
+    span: tuple[int, int] | None = field(default=None, compare=False, repr=False)  # where in the query
 
 
 @dataclass
@@ -173,7 +175,7 @@ def _lex(q: str) -> list[tuple[str, str]]:
                     raise QueryParseError(f"the filter {name}: has no value")
                 if neg:
                     out.append(("NOT", "-"))
-                out.append(("FIELD", f"{fname}\0{value}"))
+                out.append(("FIELD", f"{fname}\0{value}", i, j))
                 i = j
                 continue
         low = tok.lower()
@@ -248,8 +250,11 @@ class _Parser:
         return parts[0] if len(parts) == 1 else And(parts)
 
     def unary(self, depth: int) -> Node:
-        kind, text = self.toks[self.i]
+        tok = self.toks[self.i]
+        kind, text = tok[0], tok[1]
         if kind == "NOT":
+            if depth > MAX_DEPTH:  # NOT NOT NOT …: bounded like brackets (no RecursionError)
+                raise QueryParseError("too many NOT / - in a row")
             self.i += 1
             if self.peek() in (None, "RP", "OR", "AND"):
                 raise QueryParseError("NOT / - needs a word after it")
@@ -268,7 +273,7 @@ class _Parser:
             return Phrase(text[1:] if exact else text, exact)
         if kind == "FIELD":
             name, _, value = text.partition("\0")
-            return FieldFilter(name, value.strip())
+            return FieldFilter(name, value.strip(), span=(tok[2], tok[3]))
         node = _word_node(text)
         return node if node is not None else And([])
 
@@ -289,6 +294,57 @@ def plain_words(q: str) -> Node:
     """The fallback: every word of the query, all required."""
     ops = _OR | _AND | {w.upper() for w in _NOT} | {"NOT"}
     return And([Word(m.group()) for m in iter_words(q) if m.group() not in ops and m.group().lower() not in _OR])
+
+
+def _as_selection(node: FieldFilter) -> str | None:
+    """The facet value a field filter selects, or ``None`` when it is not one
+    (a date range or a day: those stay in the query)."""
+    if node.facet != "date":
+        return node.value
+    try:
+        start, stop = parse_date_value(node.value)
+    except QueryParseError:
+        return None  # compiled in the query, where it makes the query fall back
+    if start is None or stop is None:
+        return None
+    if (start.month, start.day, stop.month, stop.day) == (1, 1, 12, 31) and start.year == stop.year:
+        return f"{start.year:04d}"
+    nxt = Date(stop.year + (stop.month == 12), stop.month % 12 + 1, 1)
+    if start.day == 1 and (start.year, start.month) == (stop.year, stop.month) \
+            and stop.toordinal() == nxt.toordinal() - 1:
+        return f"{start.year:04d}-{start.month:02d}"
+    return None
+
+
+def lift_filters(q: str, ast: Node) -> tuple[Node, dict[str, list[str]], str]:
+    """Field filters at the top level of an AND query, as facet selections.
+
+    ``محافظة:حلب قصف`` -> ``(قصف, {"province": ["حلب"]}, "قصف")``: the
+    service merges them into the request's filters, so they count like a
+    ticked facet value (tag/exclude) and show as selected. Filters inside
+    OR/NOT stay in the query, and so do a facet named twice at the top (an
+    AND of two values, where a selection would be an OR), date ranges and days.
+    Returns (the rest of the query, the selections, the query text without them).
+    """
+    children = ast.children if isinstance(ast, And) else [ast]
+    named = Counter(c.facet for c in children if isinstance(c, FieldFilter))
+    keep: list[Node] = []
+    lifted: dict[str, list[str]] = {}
+    spans: list[tuple[int, int]] = []
+    for c in children:
+        value = _as_selection(c) if isinstance(c, FieldFilter) and named[c.facet] == 1 else None
+        if value is None:
+            keep.append(c)
+            continue
+        lifted[c.facet] = [value]
+        if c.span:
+            spans.append(c.span)
+    if not lifted:
+        return ast, {}, q
+    rest = q
+    for a, b in sorted(spans, reverse=True):
+        rest = rest[:a] + " " + rest[b:]
+    return (keep[0] if len(keep) == 1 else And(keep)), lifted, " ".join(rest.split())
 
 
 def count_terms(node: Node) -> int:
@@ -411,10 +467,13 @@ class CompiledQuery:
     fallback: bool = False
     empty: bool = False  # no positive condition at all: everything matches
     proximity: list[str] = field(default_factory=list)  # stems whose nearness re-scores the top hits
+    filters: dict[str, list[str]] = field(default_factory=dict)  # top-level field filters, as facet selections
+    rest: str = ""  # the query text without those filters
 
     def explain(self) -> str:
         prox = f"\nproximity: {' '.join(self.proximity)}" if self.proximity else ""
-        return f"{describe(self.ast)}\n{self.scored!r}{prox}"
+        sel = "".join(f"\nselected {k}: {' | '.join(v)}" for k, v in self.filters.items())
+        return f"{describe(self.ast)}\n{self.scored!r}{prox}{sel}"
 
 
 class _Compiler:
@@ -583,14 +642,17 @@ def compile_query(q: str, reader: Any, data: ReaderData | None = None, exact: bo
     """
     notices: list[str] = []
     fallback = False
+    lifted: dict[str, list[str]] = {}
+    rest = q
     try:
         ast = parse(q)
         if count_terms(ast) > MAX_QUERY_TERMS:
             raise QueryTooComplex(f"the query has {count_terms(ast)} terms; at most {MAX_QUERY_TERMS} are allowed")
+        ast, lifted, rest = lift_filters(q, ast)
         comp = _Compiler(reader, data, exact)
         main = comp.compile(ast)
     except QueryParseError as e:
-        fallback = True
+        fallback, lifted, rest = True, {}, q
         notices.append(f"the query could not be parsed ({e}); its words were searched instead")
         ast = plain_words(q)
         if count_terms(ast) > MAX_QUERY_TERMS:
@@ -599,7 +661,7 @@ def compile_query(q: str, reader: Any, data: ReaderData | None = None, exact: bo
         comp = _Compiler(reader, data, exact)
         main = comp.compile(ast)
     cq = comp.cq
-    cq.ast, cq.fallback = ast, fallback
+    cq.ast, cq.fallback, cq.filters, cq.rest = ast, fallback, lifted, rest
     cq.notices[:0] = notices
     if main is None:
         cq.empty = True
