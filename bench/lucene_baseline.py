@@ -218,10 +218,10 @@ class Baseline:
         self.searcher.close()
 
 
-if __name__ == "__main__":
+def main() -> None:
     import argparse
 
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(description="Search the Lucene-ArabicAnalyzer+BM25 baseline index")
     ap.add_argument("query")
     ap.add_argument("--op", default="OR", choices=["OR", "AND"])
     ap.add_argument("--rebuild", action="store_true")
@@ -230,3 +230,12 @@ if __name__ == "__main__":
     print("terms:", lucene_arabic_analyze(a.query))
     for i, d in enumerate(b.search(a.query, 10, a.op), 1):
         print(i, d)
+
+
+if __name__ == "__main__":
+    # Whoosh pickles the analyzer into the index: it must be this module's
+    # class under its importable name, not ``__main__``'s.
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import lucene_baseline
+
+    lucene_baseline.main()
