@@ -66,8 +66,13 @@ def _search_request(args: Any) -> Any:
 
 def _run(args: Any) -> dict[str, Any]:
     import search
+    from search.request import SearchRequestError
     req = _search_request(args)  # validate first: a bad parameter is a 400 even without an index
-    return _with_index(lambda ix: search.run(ix, req)).to_dict()
+    try:
+        result = _with_index(lambda ix: search.run(ix, req))
+    except SearchRequestError as exc:  # a limit only the parsed query can break (too many terms): 400
+        raise BadRequest(str(exc)) from None
+    return result.to_dict()
 
 
 def _as_dict(obj: Any) -> Any:
