@@ -121,8 +121,8 @@ class Systems:
         if name == "marsad":
             from search import SearchRequest, run
 
-            r = run(self.marsad, SearchRequest(q=q, page_size=k, suggest=False, highlight=False,
-                                               time_limit=120.0))
+            r = run(self.marsad, SearchRequest(q=q, page_size=min(k, 100), suggest=False, highlight=False,
+                                               time_limit=30.0))
             return [h.id for h in r.hits]
         return self.base.search(q, k, "AND" if name == "lucene-and" else "OR")
 
@@ -299,7 +299,7 @@ def pool(args: argparse.Namespace) -> None:
                 cnt += len(hits)
                 for pos in hits[:1]:
                     if pos > args.lead:
-                        wins.append("…" + body1[max(0, pos - 90): pos + 90] + "…")
+                        wins.append("…" + body1[max(0, pos - 80): pos + 80] + "…")
             print(f"[{i}] {title.strip()}\n    {lead}" + ("".join(f"\n    {w}" for w in wins[:2]))
                   + f"\n    (len {len(body1)}, query-word hits {cnt})")
     POOLFILE.write_text(json.dumps(state, ensure_ascii=False))
@@ -339,7 +339,7 @@ def main() -> None:
     p = sub.add_parser("pool")
     p.add_argument("qids", nargs="+")
     p.add_argument("--depth", type=int, default=POOL_DEPTH)
-    p.add_argument("--lead", type=int, default=260)
+    p.add_argument("--lead", type=int, default=200)
     j = sub.add_parser("judge")
     j.add_argument("qid")
     j.add_argument("grades")
