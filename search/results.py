@@ -63,6 +63,10 @@ class SearchResult:
     partial: bool = False  # time limit hit: results are partial
     sort: str = "relevance"
     total_docs: int = 0  # matching documents before syndicated copies are collapsed (total counts groups)
+    # field filters typed at the top of the query (محافظة:حلب), applied as facet selections:
+    # {facet: [values as the index spells them]}, and the query text without them
+    query_filters: dict[str, list[str]] = field(default_factory=dict)
+    query_rest: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

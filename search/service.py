@@ -256,12 +256,12 @@ def _suggestion(q: str, fixes: dict[str, str]) -> str:
 # ---------------------------------------------------------------- run
 
 
-def _resolve_selection(data: ReaderData, request: SearchRequest, notices: list[str]) -> dict[str, tuple[str, ...]]:
+def _resolve_selection(data: ReaderData, filters: Any, notices: list[str]) -> dict[str, tuple[str, ...]]:
     """Selected facet values as the index spells them (``ادلب`` -> ``إدلب``)."""
     out: dict[str, tuple[str, ...]] = {}
-    for name, vals in request.filters.items():
+    for name, vals in filters.items():
         if name not in data.terms:
-            out[name] = vals
+            out[name] = tuple(vals)
             continue
         known = data.terms[name].values
         got: list[str] = []
@@ -308,7 +308,11 @@ def run(index: Any, request: SearchRequest) -> SearchResult:
             if request.date_to:
                 rng &= ords <= request.date_to.toordinal()
             base = base & rng
-        selected = _resolve_selection(data, request, notices)
+        selected = _resolve_selection(data, request.filters, notices)
+        # field filters typed at the top of the query count as ticked facet values
+        from_query = _resolve_selection(data, cq.filters, notices)
+        for name, vals in from_query.items():
+            selected[name] = tuple(dict.fromkeys(selected.get(name, ()) + vals))
         sel = {name: FACETS[name].restrict(data, vals) for name, vals in selected.items()}
         final = base
         for m in sel.values():
@@ -364,7 +368,8 @@ def run(index: Any, request: SearchRequest) -> SearchResult:
         query=request.q, total=total, page=request.page, page_size=request.page_size, hits=hits,
         facets=facets, took_ms=round((time.perf_counter() - t0) * 1000, 2), parsed_query=cq.explain(),
         notices=notices, fallback=cq.fallback, suggestion=suggestion, partial=partial, sort=request.sort,
-        total_docs=total_docs,
+        total_docs=total_docs, query_filters={k: list(v) for k, v in from_query.items()},
+        query_rest=cq.rest,
     )
     return result
 
@@ -443,7 +448,7 @@ def facet_values(index: Any, name: str, q: str = "", request: SearchRequest | No
             values = [b.value for b in buckets if b.value]
             counts = [b.count for b in buckets if b.value]
             unknown = r.facets[name].unknown
-            selected = request.selected(name)
+            selected = tuple(b.value for b in buckets if b.selected)  # the query's own filters too
         else:
             values, counts, unknown = facet.count(data, data.live, ())
             selected = ()

@@ -221,6 +221,34 @@ def test_unknown_buckets(searcher, records):
     assert sel.total_docs == no_date
 
 
+@pytest.mark.parametrize("typed,facet,value", [
+    ("محافظة:حلب", "province", "حلب"), ("province:حلب", "province", "حلب"), ("جهة:داعش", "actor", "داعش"),
+    ("مصدر:سبق", "outlet", "سبق"), ("تاريخ:2015", "date", "2015"), ("تاريخ:تموز-2015", "date", "2015-07"),
+    ("date:2015-08", "date", "2015-08"),
+])
+def test_top_level_field_filters_act_as_facet_selections(searcher, typed, facet, value):
+    a = run(searcher, SearchRequest(q=f"السعودية {typed}"))
+    b = run(searcher, SearchRequest(q="السعودية", filters={facet: (value,)}))
+    assert a.total == b.total > 0
+    assert a.to_dict()["facets"] == b.to_dict()["facets"]  # tag/exclude: its facet counted without it
+    assert any(x.selected and x.value == value for x in a.facets[facet].buckets)
+    assert a.query_filters == {facet: [value]} and a.query_rest == "السعودية"
+    assert [h.id for h in a.hits] == [h.id for h in b.hits]
+
+
+def test_field_filters_inside_or_not_stay_in_the_query(searcher, records):
+    r = run(searcher, SearchRequest(q="(محافظة:حلب OR محافظة:إدلب) سوريا", collapse=False))
+    assert not r.query_filters and not any(b.selected for b in r.facets["province"].buckets)
+    counts = {b.value: b.count for b in r.facets["province"].buckets}
+    assert counts.get("حلب", 0) + counts.get("إدلب", 0) >= r.total_docs > 0
+    n = run(searcher, SearchRequest(q="سوريا -محافظة:حلب"))
+    assert not n.query_filters and "حلب" not in {b.value for b in n.facets["province"].buckets}
+    # a facet named twice at the top is an AND of both values, not a selection (an OR)
+    both = run(searcher, SearchRequest(q="محافظة:حلب محافظة:دمشق", collapse=False))
+    assert not both.query_filters
+    assert both.total_docs == sum(1 for r in records if {"حلب", "دمشق"} <= set(r.provinces))
+
+
 def test_date_drills_down_to_months(searcher, records):
     res = run(searcher, SearchRequest(filters={"date": ("2015",)}))
     months = {b.value: b.count for b in res.facets["date"].buckets if len(b.value) == 7}

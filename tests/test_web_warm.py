@@ -76,3 +76,4 @@ def test_requests_keep_the_old_index_while_a_large_warm_up_runs(built, monkeypat
     release.set()
     holder._pending.join(10)
     assert c.get("/api/search").get_json()["total"] == 6
+

@@ -147,6 +147,15 @@ def _page_window(page: int, pages_: int, width: int = 2) -> list[int | None]:
     return out
 
 
+def _with_query_filters(state: SearchState, result: dict[str, Any]) -> SearchState:
+    """Field filters typed in the query (``محافظة:حلب``) are facet selections: the page's
+    state moves them from ``q`` into facet parameters, so their checkbox, chip and the
+    search box agree (unticking one really removes it)."""
+    pairs = [(k, result.get("query_rest", "") if k == "q" else v) for k, v in state.pairs]
+    pairs += [(f, v) for f, vals in result["query_filters"].items() for v in vals]
+    return SearchState.from_pairs(pairs)
+
+
 @pages.route("/search", endpoint="search_alias")
 @pages.route("/", endpoint="search")
 def search_page() -> Any:
@@ -157,6 +166,8 @@ def search_page() -> Any:
     except BadRequest as exc:  # a bad parameter, said in the page
         ctx["error"] = str(exc)
         return render_template("search.html", **ctx), 400
+    if result.get("query_filters"):
+        ctx["state"] = _with_query_filters(state, result)
     ctx["result"] = result
     ctx["pages"] = _page_count(result)
     ctx["page_window"] = _page_window(int(result.get("page") or 1), ctx["pages"])
