@@ -41,6 +41,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     ``MAX_QUERY_STRING`` (bytes of URL query accepted before a 414).
     """
     app = Flask(__name__)
+    # a document id may hold "//" (a URL used as id): routes must not merge slashes (a 308 to a 404)
+    app.url_map.merge_slashes = False
     app.config.from_mapping(
         INDEX=None,
         MAX_QUERY_STRING=8192,

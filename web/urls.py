@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from flask import url_for
 
@@ -202,7 +202,11 @@ def api_search_url(state: SearchState) -> str:
 
 def doc_url(doc_id: str, state: SearchState | None = None) -> str:
     """A document's page; ``state`` (the search it came from) is kept for the way back."""
-    return _url("pages.document", state or SearchState(()), doc_id=doc_id)
+    # every character of the id escaped, "/" included: an id such as "../x" or "https://…" must
+    # not turn into path segments that a browser normalizes away or Werkzeug merges
+    base = url_for("pages.document", doc_id="_")[:-1] + quote(doc_id, safe="")
+    qs = (state or SearchState(())).query_string()
+    return f"{base}?{qs}" if qs else base
 
 
 def facet_page_url(name: str, state: SearchState, q: str | None = None) -> str:
