@@ -23,7 +23,6 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date as Date
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 import numpy as np
@@ -272,17 +271,22 @@ def _value_keys(value: str) -> set[str]:
 
 @lru_cache(maxsize=1)
 def _alias_groups() -> dict[str, list[list[str]]]:
-    """``data/aliases.txt``: facet -> groups of equivalent names (normalized)."""
+    """facet -> groups of equivalent names (normalized), one group per value.
+
+    From the extractors' own tables (``index.extract.entities.facet_aliases``:
+    ``index/data/actors.tsv``, ``outlets.tsv``, ``gazetteer.tsv``), so a name
+    the extractor knows is a name the search understands. A name shared by
+    several values of a facet (a village in two governorates) is left out.
+    """
+    from index.extract.entities import facet_aliases
     groups: dict[str, list[list[str]]] = {}
-    text = resources.files("search").joinpath("data", "aliases.txt").read_text(encoding="utf-8")
-    for line in text.splitlines():
-        line = line.split("#", 1)[0].strip()
-        if not line or "|" not in line:
-            continue
-        facet, *names = [p.strip() for p in line.split("|")]
-        names = [" ".join(_norm_words(n)) for n in names if n]
-        if facet and names:
-            groups.setdefault(facet, []).append(names)
+    for facet, values in facet_aliases().items():
+        normed = [list(dict.fromkeys(" ".join(_norm_words(n)) for n in names)) for names in values.values()]
+        seen: dict[str, int] = {}
+        for g in normed:
+            for name in g:
+                seen[name] = seen.get(name, 0) + 1
+        groups[facet] = [[n for n in g if n and seen[n] == 1] for g in normed]
     return groups
 
 
@@ -290,8 +294,8 @@ def resolve_values(data: ReaderData, facet: str, text: str) -> list[str]:
     """Canonical values of ``facet`` that a user-typed ``text`` means.
 
     Tries, in order: the normalized form (``ادلب`` -> ``إدلب``), the form
-    without the article and the stem, the alias groups of
-    ``data/aliases.txt`` (``داعش`` -> whichever name the index uses), a unique
+    without the article and the stem, the alias groups of the extractors'
+    tables (``داعش`` -> whichever name the index uses), a unique
     value starting with the text, then a close spelling. ``[]`` if none.
     """
     if facet not in data.terms:

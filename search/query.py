@@ -30,14 +30,13 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date as Date, datetime, time
-from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 from whoosh import query as wq
 
 from analyzers import exact_analyzer, normalize, stem_analyzer
 from analyzers.tokenizers import iter_words
+from index.extract.dates import month_number
 from search.facets import ReaderData, resolve_values
 from search.request import (MAX_FUZZY_EXPANSIONS, MAX_PREFIX_EXPANSIONS, MAX_QUERY_TERMS,
                             SearchRequestError)
@@ -375,20 +374,6 @@ def describe(node: Node) -> str:
 # ---------------------------------------------------------------- dates
 
 
-@lru_cache(maxsize=1)
-def _months() -> dict[str, int]:
-    table: dict[str, int] = {}
-    text = resources.files("search").joinpath("data", "months.txt").read_text(encoding="utf-8")
-    for line in text.splitlines():
-        line = line.split("#", 1)[0].strip()
-        if not line:
-            continue
-        num, *names = [p.strip() for p in line.split("|")]
-        for name in names:
-            table[" ".join(normalize(w) for w in name.lower().split())] = int(num)
-    return table
-
-
 def _date_point(text: str, end: bool) -> Date:
     """One side of a date range: ISO forms or a month name with a year."""
     words = [normalize(w).lower() for w in re.split(r"[\s\-/._]+", text.strip()) if w]
@@ -398,8 +383,7 @@ def _date_point(text: str, end: bool) -> Date:
     names = [w for w in words if not w.isdigit()]
     month: int | None = None
     if names:
-        key = " ".join(names)
-        month = _months().get(key)
+        month = month_number(names)  # index/data/months.tsv, as the date extractor reads it
         if month is None:
             raise QueryParseError(f"unknown month {' '.join(names)!r}")
     year = next((int(w) for w in nums if len(w) == 4), None)

@@ -47,7 +47,7 @@ from index.extract.data import read_table, split_list
 from index.extract.matcher import norm_words
 from index.records import Evidence
 
-__all__ = ["DateResult", "extract_date", "date_from_metadata", "date_from_url", "date_from_text",
+__all__ = ["month_number", "DateResult", "extract_date", "date_from_metadata", "date_from_url", "date_from_text",
            "date_from_path", "date_from_tweets", "tweet_time", "METADATA_DATE_KEYS"]
 
 METADATA_DATE_KEYS = ("date_publish", "date_published", "published", "publication_date", "pubdate",
@@ -209,6 +209,15 @@ def _months() -> dict[tuple[str, ...], int]:
         for n in split_list(names):
             out.setdefault(tuple(norm_words(n)), int(num))
     return out
+
+
+def month_number(words: tuple[str, ...] | list[str]) -> int | None:
+    """1..12 for a month name given as normalized words (``months.tsv``), else None.
+
+    >>> month_number(["تموز"]), month_number(["كانون", "الثاني"]), month_number(["july"])
+    (7, 1, 7)
+    """
+    return _months().get(tuple(words))
 
 
 @lru_cache(maxsize=1)

@@ -15,7 +15,7 @@ from index.extract.data import read_table, split_list
 from index.extract.matcher import Match, PhraseMatcher, norm_words
 
 __all__ = ["PlaceEntry", "ActorEntry", "Blocker", "entity_matcher", "find_entities",
-           "PROVINCES", "actor_adjectives"]
+           "PROVINCES", "actor_adjectives", "facet_aliases"]
 
 PROVINCES = ("دمشق", "ريف دمشق", "حلب", "حمص", "حماة", "اللاذقية", "طرطوس", "إدلب",
              "الرقة", "دير الزور", "الحسكة", "درعا", "السويداء", "القنيطرة")
@@ -86,6 +86,30 @@ def _actor_entries():
             for h in heads:
                 for mid in _MIDDLE:
                     yield tuple(h + ([mid] if mid else []) + a), head_entry
+
+
+@lru_cache(maxsize=None)
+def facet_aliases() -> dict[str, dict[str, tuple[str, ...]]]:
+    """The names a user may type for each facet value, from the same tables the
+    extractors read: ``{"province" | "actor" | "outlet": {canonical value: names}}``.
+
+    Provinces: every place of the gazetteer with its spellings (a place names its
+    governorate: ``الغوطة`` -> ريف دمشق, ``Aleppo`` -> حلب); actors: their aliases
+    (guards dropped; no generated head+adjective phrases); outlets: ids and aliases
+    (``okaz`` -> عكاظ). Blockers are left out. The canonical name is listed first.
+    """
+    from index.extract.outlet import outlets
+    out: dict[str, dict[str, list[str]]] = {"province": {}, "actor": {}, "outlet": {}}
+    for name, entry in _place_entries():
+        if isinstance(entry, PlaceEntry):
+            out["province"].setdefault(entry.province, [entry.province]).append(name)
+    for name, entry in _actor_entries():
+        if isinstance(entry, ActorEntry) and not entry.head_adjective and isinstance(name, str):
+            out["actor"].setdefault(entry.actor, [entry.actor]).append(name)
+    for o in outlets():
+        out["outlet"].setdefault(o.name, [o.name]).extend([*o.ids, *o.aliases])
+    return {facet: {v: tuple(dict.fromkeys(names)) for v, names in values.items()}
+            for facet, values in out.items()}
 
 
 @lru_cache(maxsize=None)
