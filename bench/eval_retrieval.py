@@ -2,6 +2,7 @@
 
     python3 bench/eval_retrieval.py                 # the evaluation (tables)
     python3 bench/eval_retrieval.py --per-query     # ... with a line per query
+    python3 bench/eval_retrieval.py --ablations     # ... and Marsad with one ranking lever changed at a time
     python3 bench/eval_retrieval.py pool q01 [q02]  # print a query's unjudged pool, blind, for judging
     python3 bench/eval_retrieval.py judge q01 "2 0 1 …"   # record grades for the pool just printed
 
@@ -227,7 +228,68 @@ def evaluate(args: argparse.Namespace) -> None:
             wins = sum(1 for i in ids if per["marsad"][i]["nDCG@10"] > per[b][i]["nDCG@10"] + 1e-9)
             losses = sum(1 for i in ids if per["marsad"][i]["nDCG@10"] < per[b][i]["nDCG@10"] - 1e-9)
             print(f"  {'ratio /' + b[7:]:12s} {ratio}  (nDCG@10 per query: marsad better {wins}, worse {losses})")
+    if args.ablations:
+        ablations(args, queries, qrels, docs)
     print(f"\n({time.perf_counter() - t:.0f} s)")
+
+
+# Marsad's ranking levers, one change at a time from the shipped settings:
+# (label, {module attribute: value}). Read by the query compiler / engine /
+# service at request time, so setting them between runs is enough.
+ABLATIONS: list[tuple[str, dict[str, Any]]] = [
+    ("shipped", {}),
+    ("title boost 1.0 (none)", {"search.query.TITLE_BOOST": 1.0}),
+    ("title boost 1.5", {"search.query.TITLE_BOOST": 1.5}),
+    ("title boost 3.0", {"search.query.TITLE_BOOST": 3.0}),
+    ("no exact-form twin", {"search.query.EXACT_BOOST": 0.0}),
+    ("exact-form twin 1.0", {"search.query.EXACT_BOOST": 1.0}),
+    ("no proximity bonus", {"search.service.PROXIMITY_BOOST": 0.0}),
+    ("proximity bonus x2", {"search.service.PROXIMITY_BOOST": 2.0}),
+    ("k1 0.9", {"search.engine.K1": 0.9}),
+    ("k1 2.0", {"search.engine.K1": 2.0}),
+    ("body b 0.5", {"search.engine.FIELD_B": {"body": 0.5, "body_exact": 0.5}}),
+    ("textbook BM25F (one saturation)", {"search.engine.BM25F_COMBINE": True}),
+]
+
+
+def _set(path: str, value: Any) -> Any:
+    import importlib
+
+    mod, name = path.rsplit(".", 1)
+    m = importlib.import_module(mod)
+    old = getattr(m, name)
+    if isinstance(old, dict):
+        saved = dict(old)
+        old.update(value)
+        return saved
+    setattr(m, name, value)
+    return old
+
+
+def ablations(args: argparse.Namespace, queries: list, qrels: dict, docs: dict) -> None:
+    """Marsad's nDCG@10 / P@10 / MAP with one ranking lever changed at a time."""
+    sy = Systems(args.index)
+    print("\nablations (marsad only; tune | held-out):")
+    print(f"  {'variant':34s} {'nDCG@10':>8s} {'P@10':>6s} {'MAP':>6s} | {'nDCG@10':>8s} {'P@10':>6s} {'MAP':>6s}")
+    for label, changes in ABLATIONS:
+        saved = {k: _set(k, v) for k, v in changes.items()}
+        try:
+            per: dict[str, list[dict[str, float]]] = {"tune": [], "heldout": []}
+            for qid, split, q, _ in queries:
+                if qid not in qrels:
+                    continue
+                ranked = dedup(sy.run("marsad", q, 100), docs)
+                per[split].append(metrics(ranked, qrels[qid], ideal_grades(qrels[qid], docs, False)))
+        finally:
+            for k, v in saved.items():
+                _set(k, v)
+        cells = []
+        for split in ("tune", "heldout"):
+            rows = per[split]
+            cells.append(" ".join(f"{statistics.fmean(r[m] for r in rows):{w}.3f}"
+                                  for m, w in (("nDCG@10", 8), ("P@10", 6), ("MAP", 6))))
+        print(f"  {label:34s} {cells[0]} | {cells[1]}")
+    sy.close()
 
 
 # ---------------------------------------------------------------- judging
@@ -345,6 +407,7 @@ def main() -> None:
     j.add_argument("grades")
     ap.add_argument("--per-query", action="store_true")
     ap.add_argument("--raw", action="store_true", help="score the lists as returned (copies not merged)")
+    ap.add_argument("--ablations", action="store_true", help="also Marsad with one ranking lever changed at a time")
     args = ap.parse_args()
     if args.cmd == "pool":
         pool(args)
