@@ -28,11 +28,12 @@ from typing import Any
 import numpy as np
 
 from analyzers import normalize, stem
-from search.results import FacetBucket, FacetResult
+from search.request import FACET_LABELS
+from search.results import FacetBucket, FacetResult, notice
 
 __all__ = [
     "Facet", "TermFacet", "DateFacet", "FACETS", "ReaderData", "reader_data", "build_buckets",
-    "resolve_values", "UNKNOWN_LABEL", "day_ordinal",
+    "resolve_values", "unknown_value", "UNKNOWN_LABEL", "day_ordinal",
 ]
 
 UNKNOWN_LABEL = "غير معروف"
@@ -323,6 +324,11 @@ def resolve_values(data: ReaderData, facet: str, text: str) -> list[str]:
     return []
 
 
+def unknown_value(facet: str, value: str) -> tuple[str, str]:
+    """The notice for a facet value the index does not hold (typed or selected)."""
+    return notice("unknown_value", value=value, label=FACET_LABELS.get(facet, facet))
+
+
 # ---------------------------------------------------------------- the facets
 
 
@@ -380,7 +386,7 @@ class DateFacet(Facet):
     order = "value"
 
     def __init__(self) -> None:
-        self.name, self.label, self.field = "date", "التاريخ", "date"
+        self.name, self.label, self.field = "date", FACET_LABELS["date"], "date"
 
     def restrict(self, data: ReaderData, selected: tuple[str, ...]) -> np.ndarray:
         dd = data.dates
@@ -433,9 +439,9 @@ class DateFacet(Facet):
 
 
 FACETS: dict[str, Facet] = {
-    "outlet": TermFacet("outlet", "المصدر", "outlet"),
-    "province": TermFacet("province", "المحافظة", "provinces"),
-    "actor": TermFacet("actor", "الجهة", "actors"),
+    "outlet": TermFacet("outlet", FACET_LABELS["outlet"], "outlet"),
+    "province": TermFacet("province", FACET_LABELS["province"], "provinces"),
+    "actor": TermFacet("actor", FACET_LABELS["actor"], "actors"),
     "date": DateFacet(),
 }
 

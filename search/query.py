@@ -37,9 +37,10 @@ from whoosh import query as wq
 from analyzers import exact_analyzer, normalize, stem_analyzer
 from analyzers.tokenizers import iter_words
 from index.extract.dates import month_number
-from search.facets import ReaderData, resolve_values
+from search.facets import ReaderData, resolve_values, unknown_value
 from search.request import (MAX_FUZZY_EXPANSIONS, MAX_PREFIX_EXPANSIONS, MAX_QUERY_TERMS,
-                            SearchRequestError)
+                            SearchRequestError, bilingual)
+from search.results import notice
 
 __all__ = ["parse", "compile_query", "lift_filters", "CompiledQuery", "QueryParseError", "QueryTooComplex",
            "Word", "Phrase", "FieldFilter", "Not", "And", "Or", "parse_date_value",
@@ -59,6 +60,11 @@ class QueryParseError(ValueError):
 
 class QueryTooComplex(SearchRequestError):
     """Too many terms: refused with a message, not searched."""
+
+
+def _too_complex(n: int) -> QueryTooComplex:
+    return QueryTooComplex(bilingual(f"في الاستعلام {n} شرطًا، والحد {MAX_QUERY_TERMS}",
+                                     f"the query has {n} terms; at most {MAX_QUERY_TERMS} are allowed"))
 
 
 # ---------------------------------------------------------------- AST
@@ -148,7 +154,7 @@ def _lex(q: str) -> list[tuple[str, str]]:
             while j < n and q[j] != close and not (close in "”“" and q[j] in '"”“'):
                 j += 1
             if j >= n:
-                raise QueryParseError("a quotation mark is not closed")
+                raise QueryParseError("علامة تنصيص لم تُغلق")
             out.append(("PHRASE", prefix + q[i + 1:j]))
             i = j + 1
             continue
@@ -168,10 +174,10 @@ def _lex(q: str) -> list[tuple[str, str]]:
                     while k < n and q[k] != close and not (close in "”“" and q[k] in '"”“'):
                         k += 1
                     if k >= n:
-                        raise QueryParseError("a quotation mark is not closed")
+                        raise QueryParseError("علامة تنصيص لم تُغلق")
                     value, j = q[j + 1:k], k + 1
                 if not value.strip():
-                    raise QueryParseError(f"the filter {name}: has no value")
+                    raise QueryParseError(f"المرشّح «{name}:» بلا قيمة")
                 if neg:
                     out.append(("NOT", "-"))
                 out.append(("FIELD", f"{fname}\0{value}", i, j))
@@ -223,17 +229,17 @@ class _Parser:
     def parse(self) -> Node:
         node = self.or_expr(0)
         if self.i < len(self.toks):
-            raise QueryParseError("a closing bracket has no opening one")
+            raise QueryParseError("قوس إغلاق بلا قوس فتح")
         return node
 
     def or_expr(self, depth: int) -> Node:
         if depth > MAX_DEPTH:
-            raise QueryParseError("brackets are nested too deeply")
+            raise QueryParseError("الأقواس متداخلة أكثر من اللازم")
         parts = [self.and_expr(depth)]
         while self.peek() == "OR":
             self.i += 1
             if self.peek() in (None, "RP", "OR"):
-                raise QueryParseError("OR / أو needs a word after it")
+                raise QueryParseError("«أو» (OR) تحتاج إلى كلمة بعدها")
             parts.append(self.and_expr(depth))
         return parts[0] if len(parts) == 1 else Or(parts)
 
@@ -245,7 +251,7 @@ class _Parser:
                 continue
             parts.append(self.unary(depth))
         if not parts:
-            raise QueryParseError("an operator has nothing to apply to")
+            raise QueryParseError("عامل بلا كلمة يعمل عليها")
         return parts[0] if len(parts) == 1 else And(parts)
 
     def unary(self, depth: int) -> Node:
@@ -253,20 +259,20 @@ class _Parser:
         kind, text = tok[0], tok[1]
         if kind == "NOT":
             if depth > MAX_DEPTH:  # NOT NOT NOT …: bounded like brackets (no RecursionError)
-                raise QueryParseError("too many NOT / - in a row")
+                raise QueryParseError("نفي (NOT / -) متكرر أكثر من اللازم")
             self.i += 1
             if self.peek() in (None, "RP", "OR", "AND"):
-                raise QueryParseError("NOT / - needs a word after it")
+                raise QueryParseError("النفي (NOT / -) يحتاج إلى كلمة بعده")
             return Not(self.unary(depth + 1))
         self.i += 1
         if kind == "LP":
             node = self.or_expr(depth + 1)
             if self.peek() != "RP":
-                raise QueryParseError("a bracket is not closed")
+                raise QueryParseError("قوس لم يُغلق")
             self.i += 1
             return node
         if kind == "RP":
-            raise QueryParseError("a closing bracket has no opening one")
+            raise QueryParseError("قوس إغلاق بلا قوس فتح")
         if kind == "PHRASE":
             exact = text.startswith("=")
             return Phrase(text[1:] if exact else text, exact)
@@ -378,17 +384,17 @@ def _date_point(text: str, end: bool) -> Date:
     """One side of a date range: ISO forms or a month name with a year."""
     words = [normalize(w).lower() for w in re.split(r"[\s\-/._]+", text.strip()) if w]
     if not words:
-        raise QueryParseError("empty date")
+        raise QueryParseError("تاريخ فارغ")
     nums = [w for w in words if w.isdigit()]
     names = [w for w in words if not w.isdigit()]
     month: int | None = None
     if names:
         month = month_number(names)  # index/data/months.tsv, as the date extractor reads it
         if month is None:
-            raise QueryParseError(f"unknown month {' '.join(names)!r}")
+            raise QueryParseError(f"شهر غير معروف «{' '.join(names)}»")
     year = next((int(w) for w in nums if len(w) == 4), None)
     if year is None:
-        raise QueryParseError(f"the date {text!r} has no year")
+        raise QueryParseError(f"التاريخ «{text}» بلا سنة")
     rest = [int(w) for w in nums if len(w) != 4]
     day = None
     if month is None and rest:
@@ -404,7 +410,7 @@ def _date_point(text: str, end: bool) -> Date:
                 return Date.fromordinal(nxt.toordinal() - 1)
             return Date(year, month, 1)
     except ValueError:
-        raise QueryParseError(f"the date {text!r} does not exist") from None
+        raise QueryParseError(f"التاريخ «{text}» غير موجود في التقويم") from None
     return Date(year, 12, 31) if end else Date(year, 1, 1)
 
 
@@ -421,9 +427,9 @@ def parse_date_value(value: str) -> tuple[Date | None, Date | None]:
         start = _date_point(a, end=False) if a.strip() else None
         stop = _date_point(b, end=True) if b.strip() else None
         if start is None and stop is None:
-            raise QueryParseError("a date range needs at least one end")
+            raise QueryParseError("نطاق التاريخ يحتاج إلى طرف واحد على الأقل")
         if start and stop and start > stop:
-            raise QueryParseError("the date range ends before it starts")
+            raise QueryParseError("نطاق التاريخ ينتهي قبل أن يبدأ")
         return start, stop
     return _date_point(value, end=False), _date_point(value, end=True)
 
@@ -447,7 +453,7 @@ class CompiledQuery:
     stem_terms: set[str] = field(default_factory=set)  # for highlighting
     exact_terms: set[str] = field(default_factory=set)
     words: list[str] = field(default_factory=list)  # positive plain words (for "did you mean")
-    notices: list[str] = field(default_factory=list)
+    notices: list[tuple[str, str]] = field(default_factory=list)  # (code, Arabic text): search.results.notice
     fallback: bool = False
     empty: bool = False  # no positive condition at all: everything matches
     proximity: list[str] = field(default_factory=list)  # stems whose nearness re-scores the top hits
@@ -492,7 +498,7 @@ class _Compiler:
         fields = ("title_exact", "body_exact") if level == "exact" else ("title", "body")
         terms = self._terms(node.text, level)
         if not terms:
-            self.cq.notices.append(f"«{node.text}» is a stop word and was ignored")
+            self.cq.notices.append(notice("stop_word", word=node.text))
             return None
         if positive:
             (self.cq.exact_terms if level == "exact" else self.cq.stem_terms).update(t for t, _ in terms)
@@ -535,12 +541,11 @@ class _Compiler:
     def _expand(self, node: Word, positive: bool, terms: list[str], kind: str) -> wq.Query | None:
         cap = MAX_PREFIX_EXPANSIONS if kind == "prefix" else MAX_FUZZY_EXPANSIONS
         if len(terms) > cap:
-            self.cq.notices.append(f"«{node.text}» matched {len(terms)} index words; "
-                                   f"only the {cap} most frequent were searched")
+            self.cq.notices.append(notice("expansion_capped", word=node.text, count=len(terms), cap=cap))
             terms = terms[:cap]
         terms = [t for t in terms if t]
         if not terms:
-            self.cq.notices.append(f"no word in the index matches «{node.text}{'*' if kind == 'prefix' else '~'}»")
+            self.cq.notices.append(notice("no_expansion", word=node.text + ("*" if kind == "prefix" else "~")))
             return wq.NullQuery
         if positive:
             self.cq.stem_terms.update(terms)
@@ -551,7 +556,7 @@ class _Compiler:
         fields = ("title_exact", "body_exact") if level == "exact" else ("title", "body")
         terms = self._terms(node.text, level)
         if not terms:
-            self.cq.notices.append(f"the phrase «{node.text}» has only stop words and was ignored")
+            self.cq.notices.append(notice("stop_phrase", phrase=node.text))
             return None
         if positive:
             (self.cq.exact_terms if level == "exact" else self.cq.stem_terms).update(t for t, _ in terms)
@@ -571,7 +576,7 @@ class _Compiler:
         fieldname = FACETS[node.facet].field
         values = resolve_values(self.data, node.facet, node.value) if self.data is not None else []
         if not values:
-            self.cq.notices.append(f"no {node.facet} called «{node.value}» in the index")
+            self.cq.notices.append(unknown_value(node.facet, node.value))
             return wq.NullQuery
         if len(values) == 1:
             return wq.Term(fieldname, values[0])
@@ -624,24 +629,23 @@ def compile_query(q: str, reader: Any, data: ReaderData | None = None, exact: bo
     values). Never raises for a malformed query (falls back to plain words);
     raises :class:`QueryTooComplex` when the query has too many terms.
     """
-    notices: list[str] = []
+    notices: list[tuple[str, str]] = []
     fallback = False
     lifted: dict[str, list[str]] = {}
     rest = q
     try:
         ast = parse(q)
         if count_terms(ast) > MAX_QUERY_TERMS:
-            raise QueryTooComplex(f"the query has {count_terms(ast)} terms; at most {MAX_QUERY_TERMS} are allowed")
+            raise _too_complex(count_terms(ast))
         ast, lifted, rest = lift_filters(q, ast)
         comp = _Compiler(reader, data, exact)
         main = comp.compile(ast)
     except QueryParseError as e:
         fallback, lifted, rest = True, {}, q
-        notices.append(f"the query could not be parsed ({e}); its words were searched instead")
+        notices.append(notice("fallback", reason=e))
         ast = plain_words(q)
         if count_terms(ast) > MAX_QUERY_TERMS:
-            raise QueryTooComplex(
-                f"the query has {count_terms(ast)} words; at most {MAX_QUERY_TERMS} are allowed") from None
+            raise _too_complex(count_terms(ast)) from None
         comp = _Compiler(reader, data, exact)
         main = comp.compile(ast)
     cq = comp.cq

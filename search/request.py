@@ -11,7 +11,7 @@ allowed, in words a user can act on.
 >>> SearchRequest.from_args({"page": "0"})
 Traceback (most recent call last):
 ...
-search.request.SearchRequestError: page must be 1 or more (got 0)
+search.request.SearchRequestError: رقم الصفحة يبدأ من 1 (page must be 1 or more, got 0)
 """
 from __future__ import annotations
 
@@ -25,9 +25,11 @@ __all__ = [
     "SearchRequest", "SearchRequestError", "FACETS", "SORTS",
     "MAX_QUERY_CHARS", "MAX_QUERY_TERMS", "MAX_PAGE_SIZE", "MAX_RESULT_WINDOW",
     "MAX_PREFIX_EXPANSIONS", "MAX_FUZZY_EXPANSIONS", "DEFAULT_TIME_LIMIT", "parse_date_bound",
+    "FACET_LABELS", "bilingual",
 ]
 
 FACETS = ("outlet", "province", "actor", "date")
+FACET_LABELS = {"outlet": "المصدر", "province": "المحافظة", "actor": "الجهة", "date": "التاريخ"}
 SORTS = ("relevance", "newest", "oldest")
 
 # Limits against expensive requests (issue 7). Each is checked with a message.
@@ -44,7 +46,27 @@ MAX_TIME_LIMIT = 30.0
 
 
 class SearchRequestError(ValueError):
-    """A request parameter is invalid; the message is meant for the user."""
+    """A request parameter is invalid; the message is meant for the user
+    (Arabic, then the English in parentheses: see :func:`bilingual`)."""
+
+
+def bilingual(arabic: str, english: str) -> str:
+    """A message shown to users: Arabic first (the product is Arabic first),
+    the English after it in parentheses for CLI and API users.
+
+    >>> bilingual("الصفحة غير موجودة", "no such page")
+    'الصفحة غير موجودة (no such page)'
+    """
+    return f"{arabic} ({english})"
+
+
+def _facet_names() -> str:
+    return "، ".join(f"{k} ({v})" for k, v in FACET_LABELS.items())
+
+
+def unknown_facet(name: str) -> SearchRequestError:
+    return SearchRequestError(bilingual(f"لا يوجد تصنيف باسم «{name}»؛ التصنيفات: {_facet_names()}",
+                                        f"unknown facet {name!r}: use one of {', '.join(FACETS)}"))
 
 
 _DATE_RE = re.compile(r"^\s*(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?\s*$")
@@ -59,7 +81,8 @@ def parse_date_bound(text: str, end: bool = False) -> Date:
     """
     m = _DATE_RE.match(text or "")
     if not m:
-        raise SearchRequestError(f"date {text!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
+        raise SearchRequestError(bilingual(f"التاريخ «{text}» ليس بصيغة سنة أو سنة-شهر أو سنة-شهر-يوم",
+                                           f"date {text!r} is not YYYY, YYYY-MM or YYYY-MM-DD"))
     y, mo, d = int(m.group(1)), m.group(2), m.group(3)
     try:
         if d is not None:
@@ -72,7 +95,8 @@ def parse_date_bound(text: str, end: bool = False) -> Date:
             return Date(y, mo_i, 1)
         return Date(y, 12, 31) if end else Date(y, 1, 1)
     except ValueError:
-        raise SearchRequestError(f"date {text!r} does not exist") from None
+        raise SearchRequestError(bilingual(f"التاريخ «{text}» غير موجود في التقويم",
+                                           f"date {text!r} does not exist")) from None
 
 
 def _int(name: str, value: Any, default: int) -> int:
@@ -81,7 +105,8 @@ def _int(name: str, value: Any, default: int) -> int:
     try:
         return int(str(value).strip())
     except ValueError:
-        raise SearchRequestError(f"{name} must be a whole number (got {value!r})") from None
+        raise SearchRequestError(bilingual(f"قيمة {name} يجب أن تكون عددًا صحيحًا",
+                                           f"{name} must be a whole number, got {value!r}")) from None
 
 
 def _flag(value: Any) -> bool:
@@ -116,45 +141,61 @@ class SearchRequest:
 
     def __post_init__(self) -> None:
         if not isinstance(self.q, str):
-            raise SearchRequestError("q must be text")
+            raise SearchRequestError(bilingual("الاستعلام يجب أن يكون نصًا", "q must be text"))
         if len(self.q) > MAX_QUERY_CHARS:
-            raise SearchRequestError(
-                f"query is too long: {len(self.q)} characters, at most {MAX_QUERY_CHARS} allowed")
+            raise SearchRequestError(bilingual(
+                f"الاستعلام طويل جدًا: {len(self.q)} حرفًا، والحد {MAX_QUERY_CHARS}",
+                f"query is too long: {len(self.q)} characters, at most {MAX_QUERY_CHARS} allowed"))
         if self.sort not in SORTS:
-            raise SearchRequestError(f"sort must be one of {', '.join(SORTS)} (got {self.sort!r})")
+            raise SearchRequestError(bilingual(
+                "الترتيب إما حسب الصلة (relevance) أو الأحدث (newest) أو الأقدم (oldest)",
+                f"sort must be one of {', '.join(SORTS)}, got {self.sort!r}"))
         if self.page < 1:
-            raise SearchRequestError(f"page must be 1 or more (got {self.page})")
+            raise SearchRequestError(bilingual("رقم الصفحة يبدأ من 1", f"page must be 1 or more, got {self.page}"))
         if not 1 <= self.page_size <= MAX_PAGE_SIZE:
-            raise SearchRequestError(f"page_size must be between 1 and {MAX_PAGE_SIZE} (got {self.page_size})")
+            raise SearchRequestError(bilingual(
+                f"عدد النتائج في الصفحة بين 1 و{MAX_PAGE_SIZE}",
+                f"page_size must be between 1 and {MAX_PAGE_SIZE}, got {self.page_size}"))
         if self.page * self.page_size > MAX_RESULT_WINDOW:
-            raise SearchRequestError(
-                f"page {self.page} is too deep: only the first {MAX_RESULT_WINDOW} results can be paged "
-                f"(page × page_size ≤ {MAX_RESULT_WINDOW}); narrow the search with more words or filters")
+            raise SearchRequestError(bilingual(
+                f"الصفحة {self.page} أبعد مما يُعرض: لا تُتصفح إلا أول {MAX_RESULT_WINDOW} نتيجة؛ "
+                "ضيّق البحث بكلمات أو تصنيفات أكثر",
+                f"page {self.page} is too deep: only the first {MAX_RESULT_WINDOW} results can be paged, "
+                f"page × page_size ≤ {MAX_RESULT_WINDOW}; narrow the search with more words or filters"))
         if not 0 <= self.facet_limit <= MAX_FACET_LIMIT:
-            raise SearchRequestError(f"facet_limit must be between 0 and {MAX_FACET_LIMIT} (got {self.facet_limit})")
+            raise SearchRequestError(bilingual(
+                f"عدد قيم التصنيف المعروضة بين 0 و{MAX_FACET_LIMIT}",
+                f"facet_limit must be between 0 and {MAX_FACET_LIMIT}, got {self.facet_limit}"))
         if not 0 < self.time_limit <= MAX_TIME_LIMIT:
-            raise SearchRequestError(f"time_limit must be more than 0 and at most {MAX_TIME_LIMIT} seconds")
+            raise SearchRequestError(bilingual(
+                f"مهلة البحث أكثر من 0 وحتى {MAX_TIME_LIMIT:g} ثانية",
+                f"time_limit must be more than 0 and at most {MAX_TIME_LIMIT} seconds"))
         clean: dict[str, tuple[str, ...]] = {}
         for name, values in dict(self.filters).items():
             if name not in FACETS:
-                raise SearchRequestError(f"unknown facet {name!r}: use one of {', '.join(FACETS)}")
+                raise unknown_facet(name)
             if isinstance(values, str):
                 values = (values,)
             vals = tuple(dict.fromkeys(str(v).strip() for v in values))  # dedupe, keep order
             if len(vals) > MAX_FILTER_VALUES:
-                raise SearchRequestError(f"too many {name} values selected: at most {MAX_FILTER_VALUES}")
+                raise SearchRequestError(bilingual(
+                    f"قيم كثيرة محددة في {FACET_LABELS[name]}: الحد {MAX_FILTER_VALUES}",
+                    f"too many {name} values selected: at most {MAX_FILTER_VALUES}"))
             if name == "date":
                 for v in vals:
                     if v and not re.fullmatch(r"\d{4}(-\d{2})?", v):
-                        raise SearchRequestError(f"date facet value {v!r} must be YYYY or YYYY-MM")
+                        raise SearchRequestError(bilingual(
+                            f"قيمة التاريخ «{v}» يجب أن تكون سنة أو سنة-شهر",
+                            f"date facet value {v!r} must be YYYY or YYYY-MM"))
             if vals:
                 clean[name] = vals
         object.__setattr__(self, "filters", clean)
         for name in self.facet_all:
             if name not in FACETS:
-                raise SearchRequestError(f"unknown facet {name!r}: use one of {', '.join(FACETS)}")
+                raise unknown_facet(name)
         if self.date_from and self.date_to and self.date_from > self.date_to:
-            raise SearchRequestError(f"from ({self.date_from}) is after to ({self.date_to})")
+            raise SearchRequestError(bilingual(f"تاريخ البداية {self.date_from} بعد تاريخ النهاية {self.date_to}",
+                                               f"from {self.date_from} is after to {self.date_to}"))
 
     def selected(self, facet: str) -> tuple[str, ...]:
         return self.filters.get(facet, ())

@@ -11,7 +11,29 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["Hit", "FacetBucket", "FacetResult", "SearchResult"]
+__all__ = ["Hit", "FacetBucket", "FacetResult", "SearchResult", "NOTICES", "notice"]
+
+# What a result tells the user about its search, in Arabic (the product is Arabic
+# first); ``SearchResult.notice_codes`` holds the codes, for programs and tests.
+NOTICES = {
+    "fallback": "تعذّر تحليل الاستعلام ({reason})؛ جرى البحث عن الكلمات كما هي",
+    "stop_word": "«{word}» كلمة شائعة جدًا فلم يُبحث عنها",
+    "stop_phrase": "العبارة «{phrase}» كلها كلمات شائعة جدًا فلم يُبحث عنها",
+    "expansion_capped": "«{word}» تطابق {count} كلمة في الفهرس؛ بُحث عن أكثر {cap} منها شيوعًا",
+    "no_expansion": "لا توجد في الفهرس كلمة تطابق «{word}»",
+    "unknown_value": "لا توجد في الفهرس قيمة «{value}» في {label}",
+    "partial": "تجاوز البحث المهلة المسموحة، فالنتائج جزئية: بحسب ما فُحص من الكلمات حتى الآن",
+    "past_last_page": "الصفحة {page} بعد آخر صفحة من النتائج",
+}
+
+
+def notice(code: str, **values: object) -> tuple[str, str]:
+    """``(code, Arabic text)`` of one notice.
+
+    >>> notice("past_last_page", page=7)[1]
+    'الصفحة 7 بعد آخر صفحة من النتائج'
+    """
+    return code, NOTICES[code].format(**values)
 
 
 @dataclass
@@ -57,7 +79,7 @@ class SearchResult:
     facets: dict[str, FacetResult]
     took_ms: float
     parsed_query: str = ""  # what the query became (for --explain)
-    notices: list[str] = field(default_factory=list)  # e.g. "query could not be parsed; searched words"
+    notices: list[str] = field(default_factory=list)  # Arabic, for the user (see NOTICES)
     fallback: bool = False  # True when the query was not parsed and was searched as plain words
     suggestion: str | None = None  # "did you mean"
     partial: bool = False  # time limit hit: results are partial
@@ -67,6 +89,7 @@ class SearchResult:
     # {facet: [values as the index spells them]}, and the query text without them
     query_filters: dict[str, list[str]] = field(default_factory=dict)
     query_rest: str = ""
+    notice_codes: list[str] = field(default_factory=list)  # one per notice: "fallback", "partial", ...
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

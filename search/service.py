@@ -32,12 +32,13 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from analyzers import normalize, stem
-from search.facets import FACETS, ReaderData, _norm_words, _value_keys, build_buckets, reader_data, resolve_values
+from search.facets import (FACETS, ReaderData, _norm_words, _value_keys, build_buckets, reader_data, resolve_values,
+                           unknown_value)
 from search.highlight import make_snippet, mark_all
 from search.engine import FIELD_B, Budget, Engine, engine_for
 from search.query import PROXIMITY_BOOST, PROXIMITY_SLOP, CompiledQuery, compile_query
-from search.request import SearchRequest, SearchRequestError
-from search.results import FacetResult, Hit, SearchResult
+from search.request import SearchRequest, SearchRequestError, bilingual, unknown_facet
+from search.results import FacetResult, Hit, SearchResult, notice
 
 __all__ = ["run", "more_like_this", "get_document", "facet_values", "weighting", "open_searcher",
            "suggest", "warm"]
@@ -256,7 +257,8 @@ def _suggestion(q: str, fixes: dict[str, str]) -> str:
 # ---------------------------------------------------------------- run
 
 
-def _resolve_selection(data: ReaderData, filters: Any, notices: list[str]) -> dict[str, tuple[str, ...]]:
+def _resolve_selection(data: ReaderData, filters: Any, notices: list[tuple[str, str]]
+                       ) -> dict[str, tuple[str, ...]]:
     """Selected facet values as the index spells them (``ادلب`` -> ``إدلب``)."""
     out: dict[str, tuple[str, ...]] = {}
     for name, vals in filters.items():
@@ -274,7 +276,7 @@ def _resolve_selection(data: ReaderData, filters: Any, notices: list[str]) -> di
                 got.extend(found)
             else:
                 got.append(v)  # stays visible, selected, at count 0
-                notices.append(f"no {name} called «{v}» in the index")
+                notices.append(unknown_value(name, v))
         out[name] = tuple(dict.fromkeys(got))
     return out
 
@@ -361,13 +363,13 @@ def run(index: Any, request: SearchRequest) -> SearchResult:
             if fixes:
                 suggestion = _suggestion(request.q, fixes)
         if partial:
-            notices.append("the search took too long: results are partial")
+            notices.append(notice("partial"))
         if start >= total and total and request.page > 1:
-            notices.append(f"page {request.page} is past the last page of results")
+            notices.append(notice("past_last_page", page=request.page))
     result = SearchResult(
         query=request.q, total=total, page=request.page, page_size=request.page_size, hits=hits,
         facets=facets, took_ms=round((time.perf_counter() - t0) * 1000, 2), parsed_query=cq.explain(),
-        notices=notices, fallback=cq.fallback, suggestion=suggestion, partial=partial, sort=request.sort,
+        notices=[text for _, text in notices], notice_codes=[code for code, _ in notices], fallback=cq.fallback, suggestion=suggestion, partial=partial, sort=request.sort,
         total_docs=total_docs, query_filters={k: list(v) for k, v in from_query.items()},
         query_rest=cq.rest,
     )
@@ -407,7 +409,7 @@ def get_document(index: Any, doc_id: str) -> dict[str, Any] | None:
 def more_like_this(index: Any, doc_id: str, limit: int = 10) -> list[Hit]:
     """Documents most like ``doc_id`` (its key terms, Bo1), copies excluded."""
     if not 1 <= limit <= 100:
-        raise SearchRequestError("limit must be between 1 and 100")
+        raise SearchRequestError(bilingual("عدد المقالات المشابهة بين 1 و100", "limit must be between 1 and 100"))
     with _searcher(index) as s:
         docnum = _docnum(s, doc_id)
         if docnum is None:
@@ -435,9 +437,10 @@ def facet_values(index: Any, name: str, q: str = "", request: SearchRequest | No
     (normalized: ``ادلب`` finds ``إدلب``), counted over ``request``'s matches
     with every filter but this facet's (all documents without a request)."""
     if name not in FACETS:
-        raise SearchRequestError(f"unknown facet {name!r}: use one of {', '.join(FACETS)}")
+        raise unknown_facet(name)
     if len(q) > 100:
-        raise SearchRequestError("facet value search: at most 100 characters")
+        raise SearchRequestError(bilingual("البحث في قيم التصنيف: 100 حرف على الأكثر",
+                                           "facet value search: at most 100 characters"))
     facet = FACETS[name]
     with _searcher(index) as s:
         data = reader_data(s.reader())

@@ -342,7 +342,7 @@ def test_paging(searcher):
 
 def test_time_limit_gives_partial_results(searcher):
     r = run(searcher, SearchRequest(q="سوري* OR السعودية OR المملكة", time_limit=0.0001))
-    assert r.partial and any("partial" in n for n in r.notices)
+    assert r.partial and "partial" in r.notice_codes and any("جزئية" in n for n in r.notices)
 
 
 def test_past_the_time_limit_the_terms_done_so_far_decide(searcher):
@@ -357,6 +357,46 @@ def test_past_the_time_limit_the_terms_done_so_far_decide(searcher):
         assert first & stems(plain(h.title_html) + " " + searcher.stored_fields(
             searcher.document_number(id=h.id))["body"]), h.id
     assert [h.score for h in r.hits] == sorted((h.score for h in r.hits), reverse=True)
+
+
+ARABIC_FIRST = re.compile(r"^[«\u0600-\u06FF]")
+
+
+@pytest.mark.parametrize("q,kw,code", [
+    ('"مجلس الأمن', {}, "fallback"),
+    ("سوري* ال*", {}, "expansion_capped"),
+    ("قزحصطو*", {}, "no_expansion"),
+    ("سوريا في", {}, "stop_word"),
+    ('"في من" سوريا', {}, "stop_phrase"),
+    ("سوريا محافظة:زحلة", {}, "unknown_value"),
+    ("سوريا", {"filters": {"outlet": ("لا-يوجد",)}}, "unknown_value"),
+    ("سوريا المملكة", {"time_limit": 1e-6}, "partial"),
+    ("السعودية", {"page": 99, "page_size": 100}, "past_last_page"),
+])
+def test_notices_are_arabic_with_a_code(searcher, q, kw, code):
+    r = run(searcher, SearchRequest(q=q, **kw))
+    assert code in r.notice_codes and len(r.notice_codes) == len(r.notices)
+    text = r.notices[r.notice_codes.index(code)]
+    assert ARABIC_FIRST.match(text), text
+    assert not re.search(r"[A-Za-z]{3,}", text.replace(q, "")), text  # no English beside the user's words
+
+
+@pytest.mark.parametrize("args", [
+    {"page": "0"}, {"page_size": "1000"}, {"sort": "best"}, {"from": "2015-13"}, {"from": "x"},
+    {"date": "July"}, {"outlet": "a", "facet_all": "colour"}, {"page": "abc"}, {"q": "x", "page": "5000", "page_size": "100"},
+    {"from": "2016", "to": "2015"},
+])
+def test_request_errors_say_it_in_arabic_then_english(args):
+    with pytest.raises(SearchRequestError) as e:
+        SearchRequest.from_args(args)
+    msg = str(e.value)
+    assert ARABIC_FIRST.match(msg) and re.search(r"\([^()]*[A-Za-z]{3,}.*\)$", msg), msg
+
+
+def test_too_many_terms_says_it_in_arabic(searcher):
+    with pytest.raises(SearchRequestError) as e:
+        run(searcher, SearchRequest(q=" ".join(f"كلمة{i}" for i in range(40))))
+    assert ARABIC_FIRST.match(str(e.value)) and "at most 32" in str(e.value)
 
 
 def test_did_you_mean(searcher):
