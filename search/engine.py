@@ -75,7 +75,13 @@ def _text(t: Any) -> str:
 
 
 def _raw_matcher(leaf: Any, field: str, text: str) -> Any:
-    m = leaf.postings(field, text)
+    """The leaf's raw matcher of a term (``None`` when the leaf lacks it)."""
+    try:
+        m = leaf.postings(field, text)
+    except Exception as e:  # TermNotFound
+        if type(e).__name__ in ("TermNotFound", "KeyError"):
+            return None
+        raise
     # deletions are applied by the live mask; read the raw block matcher
     while type(m).__name__ == "FilterMatcher":
         m = m.child
@@ -83,12 +89,9 @@ def _raw_matcher(leaf: Any, field: str, text: str) -> Any:
 
 
 def _read_postings(leaf: Any, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-    try:
-        m = _raw_matcher(leaf, field, text)
-    except Exception as e:  # TermNotFound
-        if type(e).__name__ in ("TermNotFound", "KeyError"):
-            return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        raise
+    m = _raw_matcher(leaf, field, text)
+    if m is None:
+        return np.zeros(0, np.int64), np.zeros(0, np.float32)
     ids: list[Any] = []
     ws: list[Any] = []
     if hasattr(m, "_read_ids") and hasattr(m, "_next_block"):  # whoosh3 block matcher: whole blocks
@@ -115,12 +118,9 @@ def _read_postings(leaf: Any, field: str, text: str) -> tuple[np.ndarray, np.nda
 
 
 def _read_positions(leaf: Any, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-    try:
-        m = _raw_matcher(leaf, field, text)
-    except Exception as e:
-        if type(e).__name__ in ("TermNotFound", "KeyError"):
-            return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        raise
+    m = _raw_matcher(leaf, field, text)
+    if m is None:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
     docs: list[int] = []
     pos: list[int] = []
     while m.is_active():
@@ -146,49 +146,44 @@ class Engine:
 
     # -- cached reads
     def postings(self, reader: Any, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-        key = (field, text)
-        got = self._postings.get(key)
-        if got is not None:
-            return got
-        with self._lock:
-            parts_d, parts_w = [], []
-            for leaf, offset in reader.leaf_readers():
-                if field not in leaf.schema:
-                    continue
-                d, w = _read_postings(leaf, field, text)
-                parts_d.append(d + offset)
-                parts_w.append(w)
-            docs = np.concatenate(parts_d) if parts_d else np.zeros(0, np.int64)
-            ws = np.concatenate(parts_w) if parts_w else np.zeros(0, np.float32)
-            if len(docs):
-                keep = self.data.live[docs]
-                if not keep.all():
-                    docs, ws = docs[keep], ws[keep]
-            got = (docs, ws)
-            self._postings[key] = got
-            while len(self._postings) > _POSTINGS_CACHE:
-                self._postings.popitem(last=False)
-        return got
+        """(live docnums, term frequencies) of a term over all leaves (cached)."""
+        return self._cached(self._postings, _POSTINGS_CACHE, reader, field, text, _read_postings, np.float32,
+                            live_only=True)
 
     def positions(self, reader: Any, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """(docnum, position) pairs of a term over all leaves (cached)."""
+        return self._cached(self._positions, _POSITIONS_CACHE, reader, field, text, _read_positions, np.int64)
+
+    def _cached(self, cache: OrderedDict, cap: int, reader: Any, field: str, text: str, read: Any,
+                dtype: Any, live_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """``read(leaf, field, text)`` over every leaf, offsets added, kept in ``cache`` (LRU of ``cap``)."""
         key = (field, text)
-        got = self._positions.get(key)
+        got = cache.get(key)
         if got is not None:
-            self._positions.move_to_end(key)
+            try:
+                cache.move_to_end(key)
+            except KeyError:  # evicted by another thread meanwhile: still a valid answer
+                pass
             return got
         with self._lock:
-            parts_d, parts_p = [], []
+            parts_d, parts_v = [], []
             for leaf, offset in reader.leaf_readers():
                 if field not in leaf.schema:
                     continue
-                d, p = _read_positions(leaf, field, text)
+                d, v = read(leaf, field, text)
                 parts_d.append(d + offset)
-                parts_p.append(p)
-            got = (np.concatenate(parts_d) if parts_d else np.zeros(0, np.int64),
-                   np.concatenate(parts_p) if parts_p else np.zeros(0, np.int64))
-            self._positions[key] = got
-            while len(self._positions) > _POSITIONS_CACHE:
-                self._positions.popitem(last=False)
+                parts_v.append(v)
+            if not parts_d:  # no leaf has the field
+                parts_d, parts_v = [np.zeros(0, np.int64)], [np.zeros(0, dtype)]
+            docs, vals = np.concatenate(parts_d), np.concatenate(parts_v)
+            if live_only and len(docs):
+                keep = self.data.live[docs]
+                if not keep.all():
+                    docs, vals = docs[keep], vals[keep]
+            got = (docs, vals)
+            cache[key] = got
+            while len(cache) > cap:
+                cache.popitem(last=False)
         return got
 
     def lengths(self, reader: Any, field: str) -> tuple[np.ndarray, float]:
@@ -423,12 +418,9 @@ def _positions_of(self: Engine, reader: Any, field: str, text: str, docs: np.nda
             local = docs[(docs >= offset) & (docs < offset + n)] - offset
             if not len(local) or field not in leaf.schema:
                 continue
-            try:
-                m = _raw_matcher(leaf, field, text)
-            except Exception as e:
-                if type(e).__name__ in ("TermNotFound", "KeyError"):
-                    continue
-                raise
+            m = _raw_matcher(leaf, field, text)
+            if m is None:
+                continue
             for d in local.tolist():
                 if not m.is_active():
                     break

@@ -17,7 +17,6 @@ count.
 from __future__ import annotations
 
 import difflib
-import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -27,7 +26,10 @@ from typing import Any
 
 import numpy as np
 
-from analyzers import normalize, stem
+from analyzers import stem
+# words split and normalized as the extractors read their data (a diacritized
+# name stays one word: إدْلب -> ادلب)
+from index.extract.matcher import norm_words
 from search.request import FACET_LABELS
 from search.results import FacetBucket, FacetResult, notice
 
@@ -254,13 +256,9 @@ def _build_reader_data(reader: Any) -> ReaderData:
 # ---------------------------------------------------------------- value lookup
 
 
-def _norm_words(text: str) -> list[str]:
-    return [normalize(w) for w in re.findall(r"[^\W_]+", text)]
-
-
 def _value_keys(value: str) -> set[str]:
     """Lookup keys of a canonical value: normalized, without ال, stemmed."""
-    words = _norm_words(value)
+    words = norm_words(value)
     if not words:
         return {value}
     keys = {" ".join(words), "".join(words)}
@@ -282,7 +280,7 @@ def _alias_groups() -> dict[str, list[list[str]]]:
     from index.extract.entities import facet_aliases
     groups: dict[str, list[list[str]]] = {}
     for facet, values in facet_aliases().items():
-        normed = [list(dict.fromkeys(" ".join(_norm_words(n)) for n in names)) for names in values.values()]
+        normed = [list(dict.fromkeys(" ".join(norm_words(n)) for n in names)) for names in values.values()]
         seen: dict[str, int] = {}
         for g in normed:
             for name in g:
@@ -308,7 +306,7 @@ def resolve_values(data: ReaderData, facet: str, text: str) -> list[str]:
     for k in _value_keys(text):
         if k in td.keys:
             return list(dict.fromkeys(td.keys[k]))
-    norm = " ".join(_norm_words(text))
+    norm = " ".join(norm_words(text))
     for group in _alias_groups().get(facet, []):
         if norm in group or any(k in group for k in _value_keys(text)):
             found = [v for name in group for v in td.keys.get(name, [])]

@@ -39,7 +39,7 @@ from analyzers.tokenizers import iter_words
 from index.extract.dates import month_number
 from search.facets import ReaderData, resolve_values, unknown_value
 from search.request import (MAX_FUZZY_EXPANSIONS, MAX_PREFIX_EXPANSIONS, MAX_QUERY_TERMS,
-                            SearchRequestError, bilingual)
+                            SearchRequestError, bilingual, period_bound, period_of)
 from search.results import notice
 
 __all__ = ["parse", "compile_query", "lift_filters", "CompiledQuery", "QueryParseError", "QueryTooComplex",
@@ -127,6 +127,18 @@ def _field_name(name: str) -> str | None:
 # ---------------------------------------------------------------- lexer
 
 
+def _closing_quote(q: str, i: int) -> int:
+    """Index of the quotation mark closing the one at ``q[i]`` (curly quotes
+    close each other and ``"``); raises when it is not closed."""
+    close = _QUOTES[q[i]]
+    j = i + 1
+    while j < len(q) and q[j] != close and not (close in "”“" and q[j] in '"”“'):
+        j += 1
+    if j >= len(q):
+        raise QueryParseError("علامة تنصيص لم تُغلق")
+    return j
+
+
 def _lex(q: str) -> list[tuple[str, str]]:
     """Tokens ``(kind, text)``: LP, RP, PHRASE, FIELD (text "name\\0value"), WORD, OR, AND, NOT."""
     out: list[tuple[str, str]] = []
@@ -149,12 +161,7 @@ def _lex(q: str) -> list[tuple[str, str]]:
             prefix, i = "=", i + 1
             c = q[i]
         if c in _QUOTES and c != "'":
-            close = _QUOTES[c]
-            j = i + 1
-            while j < n and q[j] != close and not (close in "”“" and q[j] in '"”“'):
-                j += 1
-            if j >= n:
-                raise QueryParseError("علامة تنصيص لم تُغلق")
+            j = _closing_quote(q, i)
             out.append(("PHRASE", prefix + q[i + 1:j]))
             i = j + 1
             continue
@@ -169,12 +176,7 @@ def _lex(q: str) -> list[tuple[str, str]]:
             if fname is not None:
                 neg = name.startswith("-")
                 if not value and j < n and q[j] in _QUOTES:
-                    close = _QUOTES[q[j]]
-                    k = j + 1
-                    while k < n and q[k] != close and not (close in "”“" and q[k] in '"”“'):
-                        k += 1
-                    if k >= n:
-                        raise QueryParseError("علامة تنصيص لم تُغلق")
+                    k = _closing_quote(q, j)
                     value, j = q[j + 1:k], k + 1
                 if not value.strip():
                     raise QueryParseError(f"المرشّح «{name}:» بلا قيمة")
@@ -312,13 +314,7 @@ def _as_selection(node: FieldFilter) -> str | None:
         return None  # compiled in the query, where it makes the query fall back
     if start is None or stop is None:
         return None
-    if (start.month, start.day, stop.month, stop.day) == (1, 1, 12, 31) and start.year == stop.year:
-        return f"{start.year:04d}"
-    nxt = Date(stop.year + (stop.month == 12), stop.month % 12 + 1, 1)
-    if start.day == 1 and (start.year, start.month) == (stop.year, stop.month) \
-            and stop.toordinal() == nxt.toordinal() - 1:
-        return f"{start.year:04d}-{start.month:02d}"
-    return None
+    return period_of(start, stop)
 
 
 def lift_filters(q: str, ast: Node) -> tuple[Node, dict[str, list[str]], str]:
@@ -402,16 +398,9 @@ def _date_point(text: str, end: bool) -> Date:
     if rest:
         day = rest.pop(0)
     try:
-        if day is not None:
-            return Date(year, month or 1, day)
-        if month is not None:
-            if end:
-                nxt = Date(year + (month == 12), month % 12 + 1, 1)
-                return Date.fromordinal(nxt.toordinal() - 1)
-            return Date(year, month, 1)
+        return period_bound(year, month, day, end=end)
     except ValueError:
         raise QueryParseError(f"التاريخ «{text}» غير موجود في التقويم") from None
-    return Date(year, 12, 31) if end else Date(year, 1, 1)
 
 
 def parse_date_value(value: str) -> tuple[Date | None, Date | None]:
@@ -478,6 +467,20 @@ class _Compiler:
         an = self.stem_an if level == "stem" else self.exact_an
         return [(t.text, t.pos) for t in an(text, positions=True)]
 
+    def _analyzed(self, text: str, level: str, positive: bool, stop: tuple[str, str]
+                  ) -> tuple[tuple[str, str], list[tuple[str, int]]] | None:
+        """The fields and terms of ``text`` at ``level`` (recorded for
+        highlighting when ``positive``); ``None`` and the ``stop`` notice
+        when it has only stop words."""
+        fields = ("title_exact", "body_exact") if level == "exact" else ("title", "body")
+        terms = self._terms(text, level)
+        if not terms:
+            self.cq.notices.append(stop)
+            return None
+        if positive:
+            (self.cq.exact_terms if level == "exact" else self.cq.stem_terms).update(t for t, _ in terms)
+        return fields, terms
+
     def _either(self, fields: tuple[str, str], term: str) -> wq.Query:
         return wq.Or([wq.Term(fields[0], term, boost=TITLE_BOOST), wq.Term(fields[1], term)])
 
@@ -495,13 +498,10 @@ class _Compiler:
         if mode == "fuzzy":
             return self._expand(node, positive, self._fuzzy_terms(node), "fuzzy")
         level = "exact" if mode == "exact" else "stem"
-        fields = ("title_exact", "body_exact") if level == "exact" else ("title", "body")
-        terms = self._terms(node.text, level)
-        if not terms:
-            self.cq.notices.append(notice("stop_word", word=node.text))
+        got = self._analyzed(node.text, level, positive, notice("stop_word", word=node.text))
+        if got is None:
             return None
-        if positive:
-            (self.cq.exact_terms if level == "exact" else self.cq.stem_terms).update(t for t, _ in terms)
+        fields, terms = got
         if len(terms) > 1:  # a "word" with inner punctuation: its parts as a phrase
             return self._phrase(terms, fields)
         if positive and level == "stem":
@@ -553,13 +553,11 @@ class _Compiler:
 
     def phrase(self, node: Phrase, positive: bool) -> wq.Query | None:
         level = "exact" if node.exact or self.exact_all else "stem"
-        fields = ("title_exact", "body_exact") if level == "exact" else ("title", "body")
-        terms = self._terms(node.text, level)
-        if not terms:
-            self.cq.notices.append(notice("stop_phrase", phrase=node.text))
+        got = self._analyzed(node.text, level, positive, notice("stop_phrase", phrase=node.text))
+        if got is None:
             return None
+        fields, terms = got
         if positive:
-            (self.cq.exact_terms if level == "exact" else self.cq.stem_terms).update(t for t, _ in terms)
             if level == "stem":
                 ex = self._terms(node.text, "exact")
                 if len(ex) > 1:

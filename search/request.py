@@ -25,7 +25,7 @@ __all__ = [
     "SearchRequest", "SearchRequestError", "FACETS", "SORTS",
     "MAX_QUERY_CHARS", "MAX_QUERY_TERMS", "MAX_PAGE_SIZE", "MAX_RESULT_WINDOW",
     "MAX_PREFIX_EXPANSIONS", "MAX_FUZZY_EXPANSIONS", "DEFAULT_TIME_LIMIT", "parse_date_bound",
-    "FACET_LABELS", "bilingual",
+    "FACET_LABELS", "bilingual", "period_bound", "period_of",
 ]
 
 FACETS = ("outlet", "province", "actor", "date")
@@ -72,6 +72,38 @@ def unknown_facet(name: str) -> SearchRequestError:
 _DATE_RE = re.compile(r"^\s*(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?\s*$")
 
 
+def period_bound(year: int, month: int | None = None, day: int | None = None, end: bool = False) -> Date:
+    """The first (or, with ``end``, the last) day of a year, a month or a day;
+    ``ValueError`` when there is no such date.
+
+    >>> period_bound(2016, 2, end=True), period_bound(2015, end=True)
+    (datetime.date(2016, 2, 29), datetime.date(2015, 12, 31))
+    """
+    if day is not None:
+        return Date(year, month or 1, day)
+    if month is None:
+        return Date(year, 12, 31) if end else Date(year, 1, 1)
+    if end:
+        return Date.fromordinal(Date(year + (month == 12), month % 12 + 1, 1).toordinal() - 1)
+    return Date(year, month, 1)
+
+
+def period_of(start: Date, stop: Date) -> str | None:
+    """``"YYYY"`` or ``"YYYY-MM"`` when ``start..stop`` is exactly that year or
+    month (a date facet value), else ``None``.
+
+    >>> period_of(Date(2015, 7, 1), Date(2015, 7, 31)), period_of(Date(2015, 7, 1), Date(2015, 7, 30))
+    ('2015-07', None)
+    """
+    y = start.year
+    if (start, stop) == (period_bound(y), period_bound(y, end=True)):
+        return f"{y:04d}"
+    m = start.month
+    if (start, stop) == (period_bound(y, m), period_bound(y, m, end=True)):
+        return f"{y:04d}-{m:02d}"
+    return None
+
+
 def parse_date_bound(text: str, end: bool = False) -> Date:
     """``2015``, ``2015-07`` or ``2015-07-21`` as the first (or, with ``end``,
     the last) day of that period.
@@ -85,15 +117,7 @@ def parse_date_bound(text: str, end: bool = False) -> Date:
                                            f"date {text!r} is not YYYY, YYYY-MM or YYYY-MM-DD"))
     y, mo, d = int(m.group(1)), m.group(2), m.group(3)
     try:
-        if d is not None:
-            return Date(y, int(mo), int(d))
-        if mo is not None:
-            mo_i = int(mo)
-            if end:
-                nxt = Date(y + (mo_i == 12), mo_i % 12 + 1, 1)
-                return Date.fromordinal(nxt.toordinal() - 1)
-            return Date(y, mo_i, 1)
-        return Date(y, 12, 31) if end else Date(y, 1, 1)
+        return period_bound(y, int(mo) if mo else None, int(d) if d else None, end=end)
     except ValueError:
         raise SearchRequestError(bilingual(f"التاريخ «{text}» غير موجود في التقويم",
                                            f"date {text!r} does not exist")) from None

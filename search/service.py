@@ -32,7 +32,8 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from analyzers import normalize, stem
-from search.facets import (FACETS, ReaderData, _norm_words, _value_keys, build_buckets, reader_data, resolve_values,
+from index.extract.matcher import norm_words
+from search.facets import (FACETS, ReaderData, _value_keys, build_buckets, reader_data, resolve_values,
                            unknown_value)
 from search.highlight import make_snippet, mark_all
 from search.engine import FIELD_B, Budget, Engine, engine_for
@@ -455,10 +456,10 @@ def facet_values(index: Any, name: str, q: str = "", request: SearchRequest | No
         else:
             values, counts, unknown = facet.count(data, data.live, ())
             selected = ()
-        needle = " ".join(_norm_words(q))
+        needle = " ".join(norm_words(q))
         if needle:
             keep = [i for i, v in enumerate(values)
-                    if needle in " ".join(_norm_words(v)) or any(needle in k for k in _value_keys(v))]
+                    if needle in " ".join(norm_words(v)) or any(needle in k for k in _value_keys(v))]
             values = [values[i] for i in keep]
             counts = [counts[i] for i in keep]
             unknown = 0
