@@ -83,7 +83,7 @@ def assert_safe_html(html: str, where: str) -> None:
 
 
 def _record(i: int, **kw) -> Record:
-    base = dict(id=f"r{i}", title=f"خبر {i} عن سوريا", body=f"نص الخبر {i} عن {WORD} في سوريا.",
+    base = dict(id=f"r{i}", title=f"خبر {i} عن سوريا", body=f"نص الخبر {i} عن {WORD} في سوريا. مدينة مدرسة مدير مدفع",
                 outlet="سبق", date=date(2015, 7, 1 + i % 28), date_precision="day")
     base.update(kw)
     return Record(**base)
@@ -304,6 +304,12 @@ def test_request_limits_through_the_web(client, monkeypatch):
     for url, word in cases.items():
         r = client.get(url)
         assert r.status_code == 400 and word in r.get_json()["error"], (url, r.get_json())
+    # prefix expansion is capped and the answer says so (on this tiny index: a cap of 2 via monkeypatch)
+    import search.query as sq
+    monkeypatch.setattr(sq, "MAX_PREFIX_EXPANSIONS", 2)
+    j = client.get("/api/search?q=" + quote("مد*")).get_json()
+    assert "expansion_capped" in j["notice_codes"], j["notices"]
+    monkeypatch.undo()
     # a user cannot lift the per-request time limit from the URL
     assert client.get("/api/search?q=سوريا&time_limit=3600").status_code == 200
     # past the time limit, the page and the API say the results are partial (not an error, not a hang)
