@@ -235,8 +235,15 @@ def _group_data(reader: Any, n: int) -> np.ndarray:
     group = np.arange(n, dtype=np.int32)
     if "content_hash" not in reader.schema:
         return group
-    for text, ti in reader.iter_field("content_hash"):
-        if ti.doc_frequency() > 1:
+    # document frequencies summed leaf by leaf: a multi-reader's merged
+    # iter_field costs ~1 s at 31k documents, the leaves' own ~0.1 s
+    df: dict[Any, int] = {}
+    for leaf, _ in reader.leaf_readers():
+        if "content_hash" in leaf.schema:
+            for text, ti in leaf.iter_field("content_hash"):
+                df[text] = df.get(text, 0) + ti.doc_frequency()
+    for text, count in df.items():
+        if count > 1:
             ids = _ids(reader.postings("content_hash", text))
             if len(ids) > 1:
                 group[ids] = ids.min()
