@@ -201,13 +201,18 @@ class _Sink:
         return {"segments": self.segments, "added": self.added, "errors": self.errors, "cpu": dict(self.cpu)}
 
 
-def _worker_main(gen_dir: str, jobs: Any, results: Any, segment_postings: int, close_fds: list[int]) -> None:
+def _worker_main(gen_dir: str, jobs: Any, results: Any, segment_postings: int, close_fds: list[int],
+                 parent: int | None = None) -> None:
     for fd in close_fds:  # the parent's lock: its life must be the parent's only
         try:
             os.close(fd)
         except OSError:
             pass
-    parent = os.getppid()
+    # the parent's pid comes from the parent: read here, it is already 1 if the parent was
+    # killed between the fork and this line, and the orphan would then wait for jobs forever
+    parent = parent or os.getppid()
+    if os.getppid() != parent:
+        return
     try:
         sink = _Sink(gen_dir, segment_postings)
         while True:
@@ -239,7 +244,7 @@ class _Pool:
         self.results = ctx.Queue()
         fds = [lock_fd] if lock_fd is not None else []
         self.workers = [ctx.Process(target=_worker_main, daemon=True,
-                                    args=(str(gen_dir), self.jobs, self.results, segment_postings, fds))
+                                    args=(str(gen_dir), self.jobs, self.results, segment_postings, fds, os.getpid()))
                         for _ in range(procs)]
         for w in self.workers:
             w.start()
