@@ -74,6 +74,7 @@ class SoakResult:
     reopens_before: int | None = None
     reopens_after: int | None = None
     server_log: str = ""
+    swap_seen_after: float | None = None  # seconds from the last rebuild's end to the server answering from it
 
     @property
     def rps(self) -> float:
@@ -87,7 +88,7 @@ class SoakResult:
                 "p95_during_rebuild_ms": ms(self.during_rebuild, 95), "errors_during_rebuild": self.errors_during_rebuild,
                 "rebuilds": self.rebuilds, "documents_before": self.documents_before,
                 "documents_after": self.documents_after, "reopens_before": self.reopens_before,
-                "reopens_after": self.reopens_after}
+                "reopens_after": self.reopens_after, "swap_seen_after_s": self.swap_seen_after}
 
     def report(self) -> str:
         f = self.figures()
@@ -101,7 +102,8 @@ class SoakResult:
             lines.append(f"  rebuild: {r['command']} -> exit {r['exit']} in {r['seconds']} s "
                          f"(started at {r['started_at']} s)")
         lines.append(f"  index: {self.documents_before} documents before, {self.documents_after} after; "
-                     f"server reopened the index {self.reopens_before} -> {self.reopens_after} times")
+                     f"server reopened the index {self.reopens_before} -> {self.reopens_after} times; "
+                     f"answering from the new one {self.swap_seen_after} s after the rebuild ended")
         for e in sorted(set(self.errors))[:10]:
             lines.append(f"  error: {e}")
         return "\n".join(lines)
@@ -252,6 +254,18 @@ def soak(index_dir: Path, rebuild_paths: list[Path] | None, *, seconds: float = 
                                  "output": (p.stdout + p.stderr).strip()[-500:]})
             log(f"  {res.rebuilds[-1]['command']}: exit {p.returncode} in {res.rebuilds[-1]['seconds']} s "
                 f"({p.stdout.strip()[-200:]})")
+        # the server swaps a new generation in once it is opened and warmed (in the background):
+        # the load goes on until /healthz says it did (or 180 s), then for the tail
+        if commands and any(r["exit"] == 0 for r in res.rebuilds):
+            t_done = time.monotonic()
+            while time.monotonic() - t_done < 180:
+                try:
+                    if json.loads(_get(port, "/healthz")[1]).get("reopens", 0) > (res.reopens_before or 0):
+                        break
+                except (OSError, ValueError):
+                    pass
+                time.sleep(0.5)
+            res.swap_seen_after = round(time.monotonic() - t_done, 1)
         end = max(t_start + seconds, time.monotonic() + tail)
         while time.monotonic() < end:
             time.sleep(0.1)
