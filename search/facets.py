@@ -232,19 +232,24 @@ def _date_data(reader: Any, n: int) -> DateData:
 
 
 def _group_data(reader: Any, n: int) -> np.ndarray:
+    """docnum -> docnum of the first copy with the same content hash."""
     group = np.arange(n, dtype=np.int32)
     if "content_hash" not in reader.schema:
         return group
-    # document frequencies summed leaf by leaf: a multi-reader's merged
-    # iter_field costs ~1 s at 31k documents, the leaves' own ~0.1 s
+    # Frequencies summed leaf by leaf (a multi-reader's merged iter_field costs
+    # ~1 s at 31k documents, the leaves' own ~0.1 s); a repeated hash is read
+    # from the leaves holding it only (a multi-reader's postings() tries all).
+    where: dict[Any, list[tuple[Any, int]]] = {}
     df: dict[Any, int] = {}
-    for leaf, _ in reader.leaf_readers():
+    for leaf, offset in reader.leaf_readers():
         if "content_hash" in leaf.schema:
             for text, ti in leaf.iter_field("content_hash"):
                 df[text] = df.get(text, 0) + ti.doc_frequency()
+                where.setdefault(text, []).append((leaf, offset))
     for text, count in df.items():
-        if count > 1:
-            ids = _ids(reader.postings("content_hash", text))
+        if count > 1:  # (leaf postings leave deleted documents out)
+            ids = np.concatenate([_ids(leaf.postings("content_hash", text)) + offset
+                                  for leaf, offset in where[text]])
             if len(ids) > 1:
                 group[ids] = ids.min()
     return group
