@@ -402,8 +402,8 @@ def get_document(index: Any, doc_id: str) -> dict[str, Any] | None:
         if isinstance(ev, str):
             try:
                 f["evidence"] = json.loads(ev)
-            except ValueError:
-                pass
+            except ValueError:  # a damaged stored field: no evidence rather than a broken page
+                f["evidence"] = []
         return f
 
 

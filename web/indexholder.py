@@ -22,6 +22,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import search
+
 __all__ = ["IndexHolder", "IndexUnavailable"]
 
 log = logging.getLogger(__name__)
@@ -155,8 +157,7 @@ class IndexHolder:
         if getattr(local, "index", None) is index:
             return local.searcher
         old = getattr(local, "searcher", None)
-        from search import open_searcher
-        local.searcher, local.index = open_searcher(index), index
+        local.searcher, local.index = search.open_searcher(index), index
         if old is not None:
             try:
                 old.close()
@@ -216,11 +217,7 @@ class IndexHolder:
 def _warm(index: Any) -> None:
     """``search.warm``: build the per-reader caches before requests use ``index``."""
     try:
-        from search import warm
-    except ImportError:  # partial checkout: nothing to warm
-        return
-    try:
-        warm(index)
+        search.warm(index)
     except OSError:
         raise
     except Exception:  # noqa: BLE001 - warming is an optimisation; the first request builds what is missing

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+from dataclasses import asdict
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,6 +19,8 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, render_templ
 from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 
+import search
+from search.request import FACET_LABELS, MAX_RESULT_WINDOW, SearchRequest, SearchRequestError
 from web import charts
 from web.indexholder import IndexUnavailable
 from web.urls import FACETS, SearchState, api_search_url, doc_url, facet_page_url, search_url
@@ -30,7 +33,6 @@ log = logging.getLogger(__name__)
 pages = Blueprint("pages", __name__)
 api = Blueprint("api", __name__, url_prefix="/api")
 
-FACET_LABELS = {"outlet": "المصدر", "province": "المحافظة", "actor": "الجهة", "date": "التاريخ"}
 SORT_LABELS = {"relevance": "الأكثر صلة", "newest": "الأحدث", "oldest": "الأقدم"}
 PRECISION_LABELS = {"day": "", "month": "الشهر فقط", "year": "السنة فقط"}
 
@@ -57,7 +59,6 @@ def _search_request(args: Any) -> Any:
     Only validation errors become 400: a ValueError raised while searching is a
     bug and answers 500.
     """
-    from search.request import SearchRequest, SearchRequestError
     try:
         return SearchRequest.from_args(args)
     except (SearchRequestError, ValueError, TypeError) as exc:
@@ -65,8 +66,6 @@ def _search_request(args: Any) -> Any:
 
 
 def _run(args: Any) -> dict[str, Any]:
-    import search
-    from search.request import SearchRequestError
     req = _search_request(args)  # validate first: a bad parameter is a 400 even without an index
     try:
         result = _with_index(lambda ix: search.run(ix, req))
@@ -75,43 +74,18 @@ def _run(args: Any) -> dict[str, Any]:
     return result.to_dict()
 
 
-def _as_dict(obj: Any) -> Any:
-    if obj is None or isinstance(obj, (dict, list, str, int, float, bool)):
-        return obj
-    if hasattr(obj, "to_dict"):
-        return obj.to_dict()
-    from dataclasses import asdict, is_dataclass
-    if is_dataclass(obj):
-        return asdict(obj)
-    return obj
-
-
 def _document(doc_id: str) -> dict[str, Any]:
-    import search
-    try:
-        doc = _with_index(lambda ix: search.get_document(ix, doc_id))
-    except KeyError:
-        doc = None
+    doc = _with_index(lambda ix: search.get_document(ix, doc_id))
     if doc is None:
         raise NotFound(f"no document with id {doc_id!r}")
-    return _as_dict(doc)
+    return doc
 
 
 def _more_like_this(doc_id: str) -> list[dict[str, Any]]:
-    import search
-    try:
-        similar = _with_index(lambda ix: search.more_like_this(ix, doc_id))
-    except (KeyError, LookupError):
-        return []
-    similar = _as_dict(similar)
-    if isinstance(similar, dict):  # a SearchResult-like dict
-        similar = similar.get("hits", [])
-    return [_as_dict(h) for h in similar or []]
+    return [asdict(h) for h in _with_index(lambda ix: search.more_like_this(ix, doc_id))]
 
 
 def _facet_values(name: str, q: str, args: Any) -> dict[str, Any]:
-    import search
-    from search.request import SearchRequestError
     if name not in FACETS:
         raise NotFound(f"unknown facet {name!r}: use one of {', '.join(FACETS)}")
     try:
@@ -119,16 +93,12 @@ def _facet_values(name: str, q: str, args: Any) -> dict[str, Any]:
         found = _with_index(lambda ix: search.facet_values(ix, name, q, request=req))
     except SearchRequestError as exc:
         raise BadRequest(str(exc)) from None
-    found = _as_dict(found)
-    if isinstance(found, dict):
-        return found
-    return {"facet": name, "q": q, "values": [_as_dict(b) for b in found]}
+    return asdict(found)
 
 
 # ------------------------------------------------------------------ pages
 
 def _page_count(result: dict[str, Any]) -> int:
-    from search.request import MAX_RESULT_WINDOW
     size = max(1, int(result.get("page_size") or 10))
     total = min(int(result.get("total") or 0), MAX_RESULT_WINDOW)
     return max(1, math.ceil(total / size))
@@ -308,19 +278,8 @@ def _openapi_spec() -> dict[str, Any]:
 # ------------------------------------------------------------------ document helpers
 
 def _evidence_list(doc: dict[str, Any]) -> list[dict[str, Any]]:
-    ev = doc.get("evidence") or []
-    if isinstance(ev, str):
-        import json
-        try:
-            ev = json.loads(ev)
-        except ValueError:
-            ev = []
-    out = []
-    for i, e in enumerate(ev):
-        e = _as_dict(e)
-        if isinstance(e, dict):
-            out.append({**e, "n": i})
-    return out
+    # search.get_document has decoded the stored JSON into dicts
+    return [{**e, "n": i} for i, e in enumerate(doc.get("evidence") or [])]
 
 
 def highlight_evidence(title: str, body: str, evidence: list[dict[str, Any]]) -> tuple[Markup, Markup]:
