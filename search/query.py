@@ -46,7 +46,7 @@ __all__ = ["parse", "compile_query", "lift_filters", "CompiledQuery", "QueryPars
            "Word", "Phrase", "FieldFilter", "Not", "And", "Or", "parse_date_value",
            "TITLE_BOOST", "EXACT_BOOST"]
 
-# Ranking knobs (checked with bench/eval_search.py).
+# Ranking knobs (checked on blind-judged queries with bench/eval_retrieval.py --ablations).
 TITLE_BOOST = 1.5  # chosen on the tuning queries of tests/data/retrieval (bench/eval_retrieval.py --ablations)
 EXACT_BOOST = 0.5  # weight of the exact-level twin clause
 PROXIMITY_BOOST = 1.0  # times the mean idf of each adjacent pair standing close
