@@ -46,6 +46,7 @@ for p in (str(ROOT), str(HERE)):
         sys.path.insert(0, p)
 
 from bench_web import MIX, free_port, pct  # noqa: E402 - the same user mix as the web benchmark
+from common import stop_process  # noqa: E402
 
 CORPUS = Path(os.environ.get("MARSAD_CORPUS", ROOT.parent / "shared" / "corpus"))
 
@@ -277,11 +278,7 @@ def soak(index_dir: Path, rebuild_paths: list[Path] | None, *, seconds: float = 
         h = json.loads(_get(port, "/healthz")[1])
         res.documents_after, res.reopens_after = h.get("documents"), h.get("reopens")
     finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_process(server)
         res.server_log = log_path.read_text(errors="replace")[-3000:]
         log_path.unlink(missing_ok=True)
     return res

@@ -34,6 +34,8 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
+from common import stop_process  # noqa: E402
+
 # A user's day: words, phrases, operators, field filters, ticked facets, paging, sorting.
 MIX: list[list[tuple[str, str]]] = [
     [("q", "سوريا")],
@@ -216,11 +218,7 @@ def main() -> int:
             "HTML page /": load(port, page_paths, a.clients, a.seconds, a.max_requests),
         }
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)
     print(line("search.run direct (1 thr)", base))
     for label, r in results.items():
         print(line(label, r))

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import subprocess
 import sys
 import zipfile
 from collections.abc import Iterator
@@ -33,3 +34,12 @@ def peak_rss_mb(children: bool = True) -> float:
     me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss if children else 0
     return max(me, kids) / 1024
+
+
+def stop_process(proc: subprocess.Popen, timeout: float = 10) -> None:
+    """Terminate a server child, killing it if it does not exit in ``timeout`` s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
