@@ -41,6 +41,7 @@ from typing import Any
 
 import numpy as np
 from whoosh import query as wq
+from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
 from search.facets import ReaderData
@@ -78,10 +79,8 @@ def _raw_matcher(leaf: Any, field: str, text: str) -> Any:
     """The leaf's raw matcher of a term (``None`` when the leaf lacks it)."""
     try:
         m = leaf.postings(field, text)
-    except Exception as e:  # TermNotFound
-        if type(e).__name__ in ("TermNotFound", "KeyError"):
-            return None
-        raise
+    except (TermNotFound, KeyError):  # KeyError: a field this leaf has no terms of
+        return None
     # deletions are applied by the live mask; read the raw block matcher
     while type(m).__name__ == "FilterMatcher":
         m = m.child

@@ -25,6 +25,7 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
+from whoosh.reading import TermNotFound
 
 from analyzers import stem
 # words split and normalized as the extractors read their data (a diacritized
@@ -214,7 +215,7 @@ def _date_data(reader: Any, n: int) -> DateData:
             for term in (b"year", "year"):
                 try:
                     ids = _ids(leaf.postings("date_precision", term))
-                except Exception:  # term absent in this leaf
+                except (TermNotFound, KeyError):  # term absent in this leaf
                     continue
                 month_known[ids + offset] = False
                 break
