@@ -496,7 +496,7 @@ class _Compiler:
         if mode == "prefix":
             return self._expand(node, positive, self._prefix_terms(node.text), "prefix")
         if mode == "fuzzy":
-            return self._expand(node, positive, self._fuzzy_terms(node), "fuzzy")
+            return self._expand(node, positive, [("stem", t) for t in self._fuzzy_terms(node)], "fuzzy")
         level = "exact" if mode == "exact" else "stem"
         got = self._analyzed(node.text, level, positive, notice("stop_word", word=node.text))
         if got is None:
@@ -510,19 +510,26 @@ class _Compiler:
                 self.boosts.append(self._either(("title_exact", "body_exact"), e))
         return self._either(fields, terms[0][0])
 
-    def _prefix_terms(self, text: str) -> list[str]:
+    def _prefix_terms(self, text: str) -> list[tuple[str, str]]:
+        """``(level, term)`` of the words starting with ``text``, commonest first.
+
+        Both levels: the exact level holds the surface forms (``الس*`` ->
+        ``السوريه``, ``السعوديه``), the stem level the forms without clitics
+        (``مفاوض*`` also finds ``والمفاوضات`` through its stem).
+        """
         p = normalize(text)
-        cands = {p, p[2:] if p.startswith("ال") and len(p) > 3 else p}
-        found: dict[str, int] = {}
-        for c in cands:
-            if len(c) < 2:
-                continue
-            for i, t in enumerate(self.reader.expand_prefix("body", c)):
-                t = t.decode("utf-8") if isinstance(t, bytes) else t
-                if i > 5000:
-                    break
-                found[t] = self.reader.doc_frequency("body", t)
-        return [t for t, _ in sorted(found.items(), key=lambda kv: -kv[1])]
+        stem_cands = {p, p[2:] if p.startswith("ال") and len(p) > 3 else p}
+        found: dict[tuple[str, str], int] = {}
+        for level, field, cands in (("exact", "body_exact", {p}), ("stem", "body", stem_cands)):
+            for c in cands:
+                if len(c) < 2:
+                    continue
+                for i, t in enumerate(self.reader.expand_prefix(field, c)):
+                    if i > 5000:
+                        break
+                    t = t.decode("utf-8") if isinstance(t, bytes) else t
+                    found[(level, t)] = self.reader.doc_frequency(field, t)
+        return [k for k, _ in sorted(found.items(), key=lambda kv: -kv[1])]
 
     def _fuzzy_terms(self, node: Word) -> list[str]:
         terms = self._terms(node.text, "stem") or [(normalize(node.text), 0)]
@@ -538,18 +545,21 @@ class _Compiler:
             found[t] = self.reader.doc_frequency("body", t)
         return [t for t, _ in sorted(found.items(), key=lambda kv: (kv[0] != base, -kv[1]))]
 
-    def _expand(self, node: Word, positive: bool, terms: list[str], kind: str) -> wq.Query | None:
+    def _expand(self, node: Word, positive: bool, terms: list[tuple[str, str]], kind: str) -> wq.Query | None:
+        """OR of the expansions ``(level, term)`` of a ``word*`` or ``word~``, capped."""
         cap = MAX_PREFIX_EXPANSIONS if kind == "prefix" else MAX_FUZZY_EXPANSIONS
         if len(terms) > cap:
             self.cq.notices.append(notice("expansion_capped", word=node.text, count=len(terms), cap=cap))
             terms = terms[:cap]
-        terms = [t for t in terms if t]
+        terms = [(level, t) for level, t in terms if t]
         if not terms:
             self.cq.notices.append(notice("no_expansion", word=node.text + ("*" if kind == "prefix" else "~")))
             return wq.NullQuery
         if positive:
-            self.cq.stem_terms.update(terms)
-        return wq.Or([self._either(("title", "body"), t) for t in terms])
+            for level, t in terms:
+                (self.cq.exact_terms if level == "exact" else self.cq.stem_terms).add(t)
+        fields = {"stem": ("title", "body"), "exact": ("title_exact", "body_exact")}
+        return wq.Or([self._either(fields[level], t) for level, t in terms])
 
     def phrase(self, node: Phrase, positive: bool) -> wq.Query | None:
         level = "exact" if node.exact or self.exact_all else "stem"

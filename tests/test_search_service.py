@@ -111,6 +111,19 @@ def test_prefix_and_fuzzy(searcher):
         all_ids(searcher, "ماكينزي~") >= all_ids(searcher, "ماكنزي")
 
 
+def test_prefix_with_the_article_expands_surface_forms(searcher):
+    # the stem level has no ال-forms: the exact level must supply them
+    r = run(searcher, SearchRequest(q="الحسك*", page_size=5))
+    assert r.total > 0
+    assert all_ids(searcher, "الحسك*") >= all_ids(searcher, "=الحسكة")
+    # a clitic-carrying surface form exists only at the exact level (seed 000: بدير الزور)
+    surface = all_ids(searcher, "=بدير")
+    assert surface and all_ids(searcher, "بدير*") >= surface
+    # and the snippet marks the surface form that matched
+    hit = run(searcher, SearchRequest(q="بدير*", page_size=1)).hits[0]
+    assert "<mark>" in hit.snippet
+
+
 @pytest.mark.parametrize("q", ['"مجلس الأمن', "(داعش", "داعش OR", "((((((((((((((((داعش))))))))))))))))"])
 def test_unparseable_query_falls_back_to_words(searcher, q):
     r = run(searcher, SearchRequest(q=q))
