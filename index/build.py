@@ -47,7 +47,8 @@ from index.schema import FACET_FIELDS, build_schema, versions
 from index.segwriter import FastSegmentWriter, PairAnalyzer
 from index.store import (
     IndexLock, IndexLocked, IndexMissing, IndexVersionMismatch, build_hint, check_versions, cleanup,
-    current_generation, live_dir, new_generation_dir, publish, read_meta, resolve_index_dir, write_meta,
+    current_generation, live_dir, new_generation_dir, newest_other_generation, publish, read_meta,
+    resolve_index_dir, write_meta,
 )
 
 __all__ = [
@@ -618,6 +619,8 @@ def update_index(
         report.duplicates = sum(1 for i, c in _dup_pairs(first, survivors, jobs) if c)
 
         if not todo and not pruned and not rewrites:
+            # nothing to write; still remove what a killed run left behind
+            cleanup(root, keep_previous=newest_other_generation(root))
             report.documents = live_ix.doc_count()
             report.generation = previous
             _finish_report(report, t0)

@@ -223,6 +223,18 @@ def cleanup(root: Path, keep_previous: str | None = None, *, generations: bool =
     return removed
 
 
+def newest_other_generation(root: Path) -> str | None:
+    """The newest generation that is not the live one (names sort by time).
+
+    After a run killed between publishing and cleaning up, this is the one a
+    running server may still be reading: keep it, remove the older ones.
+    """
+    live = _read_pointer(root)
+    gens = sorted(e.name for e in os.scandir(root)
+                  if e.is_dir(follow_symlinks=False) and e.name.startswith(GEN_PREFIX) and e.name != live)
+    return gens[-1] if gens else None
+
+
 def write_meta(gen_dir: Path, meta: dict[str, Any]) -> None:
     tmp = gen_dir / f".{META_NAME}.tmp"
     tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")

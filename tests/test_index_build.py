@@ -148,6 +148,24 @@ def test_update_is_idempotent(tmp_path, small_corpus):
     assert open_index(ix).doc_count() == 60
 
 
+def test_noop_update_removes_generations_a_killed_run_left(tmp_path, small_corpus):
+    # A run killed between publishing a generation and cleaning up leaves an
+    # extra older generation; a later update with nothing to write removes it,
+    # keeping the live one and the newest other (a server may still read it).
+    ix = tmp_path / "ix"
+    build_index([small_corpus], ix, procs=1, progress=False)
+    build_index([small_corpus], ix, procs=1, progress=False)  # live + previous
+    live = current_generation(ix)
+    stale = ix / "gen-20000101-000000-000000000-1"
+    stale.mkdir()
+    gens = lambda: sorted(p.name for p in ix.iterdir() if p.name.startswith("gen-"))  # noqa: E731
+    assert len(gens()) == 3
+    update_index([small_corpus], ix, progress=False)
+    assert current_generation(ix) == live
+    assert stale.name not in gens() and live in gens() and len(gens()) == 2
+    assert open_index(ix).doc_count() == 60
+
+
 def test_update_adds_replaces_and_prunes(tmp_path, small_corpus):
     ix = tmp_path / "ix"
     build_index([small_corpus], ix, procs=1, progress=False)
