@@ -869,6 +869,15 @@ def _json_values(unit: _Unit, chunks: Iterator[str]) -> Iterator[tuple[int, int,
 _SKIPPED = object()
 
 
+def _next_chunk(buf: _Buf) -> bool:
+    """Consume what the buffer holds and read on; False at the end of the input."""
+    buf.pos = len(buf.s)
+    if not buf.more():
+        buf.pos = len(buf.s)
+        return False
+    return True
+
+
 def _skip_json_value(buf: _Buf) -> None:
     """Advance past one JSON value without building it (for oversized values)."""
     depth = 0
@@ -879,9 +888,7 @@ def _skip_json_value(buf: _Buf) -> None:
         s = buf.s
         if escape:
             if i >= len(s):
-                buf.pos = len(s)
-                if not buf.more():
-                    buf.pos = len(buf.s)
+                if not _next_chunk(buf):
                     return
                 i = 0
                 continue
@@ -889,9 +896,7 @@ def _skip_json_value(buf: _Buf) -> None:
             escape = False
         m = (_STR_END if in_str else _STRUCT).search(s, i)
         if m is None:
-            buf.pos = len(s)
-            if not buf.more():
-                buf.pos = len(buf.s)
+            if not _next_chunk(buf):
                 return
             i = 0
             continue
