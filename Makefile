@@ -24,10 +24,10 @@ serve: setup
 # The whole test suite (browser tests included: installs Debian's chromium).
 test: setup
 	bash scripts/install-browser.sh
-	$(VENV)/python -m pytest -n 2 -q
+	$(VENV)/pytest -n 2 -q
 
 test-fast: setup
-	$(VENV)/python -m pytest -n 2 -q -m "not browser and not slow"
+	$(VENV)/pytest -n 2 -q -m "not browser and not slow"
 
 bench: setup
 	$(VENV)/python bench/run_all.py

@@ -12,9 +12,9 @@ from typing import Any
 
 from whoosh.analysis import Analyzer
 
-from analyzers.filters import ArabicStopFilter, CliticTatweelFilter, LightStemFilter, NormalizeFilter
-from analyzers.stem import data_fingerprint
-from analyzers.tokenizers import ArabicTokenizer
+from marsad.analyzers.filters import ArabicStopFilter, CliticTatweelFilter, LightStemFilter, NormalizeFilter
+from marsad.analyzers.stem import data_fingerprint
+from marsad.analyzers.tokenizers import ArabicTokenizer
 
 __all__ = ["stem_analyzer", "exact_analyzer", "analyzer_for", "analyze", "ANALYZER_VERSION", "analyzer_version"]
 

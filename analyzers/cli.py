@@ -5,7 +5,7 @@ import json
 
 import click
 
-from analyzers.analyzer import LEVELS, analyze
+from marsad.analyzers.analyzer import LEVELS, analyze
 
 
 @click.command("analyze")

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 from whoosh.analysis import Filter, Token
 
-from analyzers.normalize import normalize, strip_diacritics
-from analyzers.stem import detached_clitic_ok, stem, stopwords
+from marsad.analyzers.normalize import normalize, strip_diacritics
+from marsad.analyzers.stem import detached_clitic_ok, stem, stopwords
 
 __all__ = ["NormalizeFilter", "ArabicStopFilter", "LightStemFilter", "CliticTatweelFilter"]
 

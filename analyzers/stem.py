@@ -37,7 +37,7 @@ import hashlib
 from functools import lru_cache
 from importlib import resources
 
-from analyzers.normalize import normalize
+from marsad.analyzers.normalize import normalize
 
 __all__ = ["stem", "light10", "detached_clitic_ok", "DATA_FILES", "data_fingerprint", "load_wordlist", "stopwords"]
 
@@ -60,7 +60,7 @@ DATA_FILES = ("protected.txt", "variants.txt", "broken_plurals.txt", "stopwords.
 
 
 def _data_text(name: str) -> str:
-    return resources.files("analyzers").joinpath("data", name).read_text(encoding="utf-8")
+    return resources.files("marsad.analyzers").joinpath("data", name).read_text(encoding="utf-8")
 
 
 def _lines(name: str) -> list[str]:

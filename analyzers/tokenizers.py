@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from whoosh.analysis import Token, Tokenizer
 
-from analyzers.normalize import INWORD_MARKS
+from marsad.analyzers.normalize import INWORD_MARKS
 
 __all__ = ["ArabicTokenizer", "WORD_RE", "iter_words"]
 

@@ -15,7 +15,7 @@ import time
 from common import snn_texts  # noqa: F401  (also puts the repo on sys.path)
 from whoosh.analysis import StandardAnalyzer
 
-from analyzers import exact_analyzer, normalize, stem, stem_analyzer
+from marsad.analyzers import exact_analyzer, normalize, stem, stem_analyzer
 
 
 def run(analyzer, texts: list[str]) -> tuple[int, float]:

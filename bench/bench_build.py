@@ -25,7 +25,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 CORPUS = Path(os.environ.get("MARSAD_CORPUS", ROOT.parent / "shared" / "corpus"))
 
 
@@ -94,12 +93,12 @@ def _replicated(records, replicate: int):
 
 
 def _records(paths: list[str], replicate: int):
-    from index.sources import read_corpus
+    from marsad.index.sources import read_corpus
     return _replicated(read_corpus(paths), replicate)
 
 
 def _child_marsad(paths: list[str], out: str, procs: int, replicate: int) -> tuple[int, float]:
-    import index.build as build
+    import marsad.index.build as build
     if replicate > 1:
         orig = build._reader
 

@@ -21,12 +21,11 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 CORPUS = Path(os.environ.get("MARSAD_CORPUS", ROOT.parent / "shared" / "corpus"))
 
-from analyzers.tokenizers import WORD_RE  # noqa: E402
-from index.extract import extract  # noqa: E402
-from index.records import Record  # noqa: E402
+from marsad.analyzers.tokenizers import WORD_RE  # noqa: E402
+from marsad.index.extract import extract  # noqa: E402
+from marsad.index.records import Record  # noqa: E402
 
 
 def load(limit: int | None) -> list[Record]:

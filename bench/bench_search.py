@@ -35,14 +35,13 @@ from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 from whoosh import index as windex  # noqa: E402
 from whoosh import sorting  # noqa: E402
 from whoosh.qparser import MultifieldParser  # noqa: E402
 
-from search import SearchRequest, run  # noqa: E402
-from search.service import open_searcher  # noqa: E402
+from marsad.search import SearchRequest, run  # noqa: E402
+from marsad.search.service import open_searcher  # noqa: E402
 
 CORPUS = Path(os.environ.get("MARSAD_CORPUS", ROOT.parent / "shared" / "corpus"))
 BENCH_DIR = Path(os.environ.get("MARSAD_BENCH_DIR", "/tmp/marsad-bench"))
@@ -96,9 +95,9 @@ def _stock_query_text(q: str) -> str:
 
 def _fallback_records(paths):
     """Records with facets: ``index.extract`` when present, else metadata only."""
-    from index.sources import read_corpus
+    from marsad.index.sources import read_corpus
     try:
-        from index.extract import extract  # type: ignore
+        from marsad.index.extract import extract  # type: ignore
     except Exception:  # not written yet
         extract = None
     for r in read_corpus(paths):
@@ -123,7 +122,7 @@ def _fallback_records(paths):
 def _fallback_build(paths, index_dir: Path) -> None:
     import json
 
-    from index.schema import build_schema
+    from marsad.index.schema import build_schema
     index_dir.mkdir(parents=True, exist_ok=True)
     ix = windex.create_in(str(index_dir), build_schema())
     w = ix.writer(procs=2, limitmb=256, multisegment=True)
@@ -149,7 +148,7 @@ def full_index(rebuild: bool = False):
     if rebuild and d.exists():
         shutil.rmtree(d)
     try:
-        from index.build import build_index, open_index  # type: ignore
+        from marsad.index.build import build_index, open_index  # type: ignore
     except Exception:
         build_index = open_index = None
     if open_index is not None:

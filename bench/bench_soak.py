@@ -113,7 +113,7 @@ class SoakResult:
 def start_server(index_dir: Path, port: int, threads: int, log_path: Path) -> subprocess.Popen:
     """``web.serve.serve`` (waitress) in a child process; its log goes to a file (a pipe nobody
     reads would fill up and stall the server)."""
-    code = ("import sys; sys.path.insert(0, %r); from web.serve import serve; "
+    code = ("import sys; sys.path.insert(0, %r); from marsad.web.serve import serve; "
             "serve(index=%r, host='127.0.0.1', port=%d, threads=%d)" % (str(ROOT), str(index_dir), port, threads))
     log = open(log_path, "wb")
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=log, stderr=subprocess.STDOUT)
@@ -247,7 +247,7 @@ def soak(index_dir: Path, rebuild_paths: list[Path] | None, *, seconds: float = 
         for cmd in commands:
             t0 = time.monotonic()
             state["rebuilding"] = True
-            p = subprocess.run([sys.executable, "-m", "web.cli", *cmd], cwd=ROOT, capture_output=True, text=True)
+            p = subprocess.run([sys.executable, "-m", "marsad.web.cli", *cmd], cwd=ROOT, capture_output=True, text=True)
             state["rebuilding"] = False
             res.rebuilds.append({"command": "marsad " + " ".join(cmd[:2]), "exit": p.returncode,
                                  "seconds": round(time.monotonic() - t0, 1),
@@ -286,7 +286,7 @@ def soak(index_dir: Path, rebuild_paths: list[Path] | None, *, seconds: float = 
 
 def _valid_full(d: Path) -> bool:
     try:
-        from index.build import open_index
+        from marsad.index.build import open_index
         return open_index(d).doc_count() > 30_000
     except Exception:  # noqa: BLE001 - missing or not a Marsad index
         return False
@@ -316,7 +316,7 @@ def main() -> int:
         else:
             print(f"building {' + '.join(p.name for p in corpus)} into {ix} …", flush=True)
             t0 = time.perf_counter()
-            from index.build import build_index
+            from marsad.index.build import build_index
             rep = build_index(corpus, ix, procs=2, progress=False)
             print(f"built {rep.documents} documents in {time.perf_counter() - t0:.0f} s")
         res = soak(ix, corpus, seconds=a.seconds, clients=a.clients, threads=a.threads, procs=a.procs)

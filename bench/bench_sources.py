@@ -24,7 +24,7 @@ import zipfile
 
 from common import CORPUS as _ROOT  # puts the repo root on sys.path
 
-from index.sources import read_corpus  # noqa: E402
+from marsad.index.sources import read_corpus  # noqa: E402
 
 QUICK = "--quick" in sys.argv
 _args = [a for a in sys.argv[1:] if not a.startswith("--")]

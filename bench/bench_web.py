@@ -31,7 +31,6 @@ from urllib.parse import urlencode
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
 from common import stop_process  # noqa: E402
@@ -71,7 +70,7 @@ def free_port() -> int:
 
 
 def start_server(index_dir: Path, port: int, threads: int) -> subprocess.Popen:
-    code = ("import sys; sys.path.insert(0, %r); from web.serve import serve; "
+    code = ("import sys; sys.path.insert(0, %r); from marsad.web.serve import serve; "
             "serve(index=%r, host='127.0.0.1', port=%d, threads=%d)" % (str(ROOT), str(index_dir), port, threads))
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
@@ -145,8 +144,8 @@ def direct_baseline(index_dir: Path, rounds: int) -> dict:
     """search.run in this process on the same mix: the cost of the search itself."""
     from werkzeug.datastructures import MultiDict
 
-    from search import SearchRequest, open_searcher, run
-    from web.indexholder import IndexHolder
+    from marsad.search import SearchRequest, open_searcher, run
+    from marsad.web.indexholder import IndexHolder
     ix = open_searcher(IndexHolder(str(index_dir)).get())  # one searcher, as a server thread keeps
     run(ix, SearchRequest(q="سوريا"))  # facet arrays, once per index generation
     lat = []
@@ -168,7 +167,7 @@ def line(label: str, r: dict) -> str:
 
 def full_index_dir() -> Path:
     """An index root of the full corpus that ``open_index`` accepts (built once)."""
-    from index.build import build_index, open_index
+    from marsad.index.build import build_index, open_index
     bench_dir = Path(os.environ.get("MARSAD_BENCH_DIR", "/tmp/marsad-bench"))
     corpus = Path(os.environ.get("MARSAD_CORPUS", ROOT.parent / "shared" / "corpus"))
     for d in (bench_dir / "full", bench_dir / "web-full"):

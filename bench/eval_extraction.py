@@ -39,8 +39,6 @@ from pathlib import Path
 from typing import Any, Callable
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 DEVSET = ROOT / "tests" / "data" / "devset.jsonl"
 CORPUS = Path(os.environ.get("MARSAD_CORPUS", ROOT.parent / "shared" / "corpus"))
@@ -111,7 +109,7 @@ def load_devset(path: Path = DEVSET) -> tuple[list[Gold], list[str]]:
 
 def _read_corpus_fn() -> Callable[..., Any] | None:
     try:
-        from index.sources import read_corpus
+        from marsad.index.sources import read_corpus
     except Exception:  # not written yet, or broken: fall back to the hand-built records
         return None
     return read_corpus
@@ -127,7 +125,7 @@ def resolve(corpus: Path, rel: str) -> Path:
 
 def _manual_records(corpus: Path, rel: str) -> list[Any]:
     """Records of one corpus file built by hand (the reader's conventions, minimal)."""
-    from index.records import Record
+    from marsad.index.records import Record
 
     full = resolve(corpus, rel)
     if rel.startswith("seeds/") or full.suffix == ".txt":
@@ -188,7 +186,7 @@ def load_records(golds: list[Gold], corpus: Path) -> tuple[dict[str, Any], list[
 
 def _extract_fn() -> tuple[Callable[[Any], Any] | None, str]:
     try:
-        from index.extract import extract
+        from marsad.index.extract import extract
     except Exception as e:
         return None, f"{type(e).__name__}: {e}"
     if not callable(extract):
@@ -238,7 +236,7 @@ def run_extractor(extract: Callable[[Any], Any], rec: Any) -> Predicted:
 def _outlet_forms(name: str) -> set[str]:
     """Comparable forms of an outlet name: normalized, generic prefix dropped, parenthesized part too."""
     try:
-        from analyzers.normalize import normalize
+        from marsad.analyzers.normalize import normalize
     except Exception:
         def normalize(w: str) -> str:
             return w

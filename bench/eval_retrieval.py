@@ -52,7 +52,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from lucene_baseline import Baseline, build_or_open  # noqa: E402
@@ -92,8 +91,8 @@ def load_qrels() -> dict[str, dict[str, int]]:
 
 def docstore() -> dict[str, tuple[str, str, str]]:
     """id -> (title, body, content hash) for every record of the corpus (cached in /tmp)."""
-    from index.records import content_hash
-    from index.sources import read_corpus
+    from marsad.index.records import content_hash
+    from marsad.index.sources import read_corpus
 
     stamp = f"{CORPUS}:{sum(p.stat().st_mtime_ns for p in CORPUS.rglob('*') if p.is_file())}"
     if DOCSTORE.exists():
@@ -112,15 +111,15 @@ def docstore() -> dict[str, tuple[str, str, str]]:
 # ---------------------------------------------------------------- systems
 class Systems:
     def __init__(self, index_dir: str) -> None:
-        from index.build import open_index
-        from search.service import open_searcher
+        from marsad.index.build import open_index
+        from marsad.search.service import open_searcher
 
         self.marsad = open_searcher(open_index(index_dir))
         self.base = Baseline(build_or_open(CORPUS))
 
     def run(self, name: str, q: str, k: int) -> list[str]:
         if name == "marsad":
-            from search import SearchRequest, run
+            from marsad.search import SearchRequest, run
 
             r = run(self.marsad, SearchRequest(q=q, page_size=min(k, 100), suggest=False, highlight=False,
                                                time_limit=30.0))
@@ -238,17 +237,17 @@ def evaluate(args: argparse.Namespace) -> None:
 # service at request time, so setting them between runs is enough.
 ABLATIONS: list[tuple[str, dict[str, Any]]] = [
     ("shipped", {}),
-    ("title boost 1.0 (none)", {"search.query.TITLE_BOOST": 1.0}),
-    ("title boost 1.5", {"search.query.TITLE_BOOST": 1.5}),
-    ("title boost 3.0", {"search.query.TITLE_BOOST": 3.0}),
-    ("no exact-form twin", {"search.query.EXACT_BOOST": 0.0}),
-    ("exact-form twin 1.0", {"search.query.EXACT_BOOST": 1.0}),
-    ("no proximity bonus", {"search.service.PROXIMITY_BOOST": 0.0}),
-    ("proximity bonus x2", {"search.service.PROXIMITY_BOOST": 2.0}),
-    ("k1 0.9", {"search.engine.K1": 0.9}),
-    ("k1 2.0", {"search.engine.K1": 2.0}),
-    ("body b 0.5", {"search.engine.FIELD_B": {"body": 0.5, "body_exact": 0.5}}),
-    ("textbook BM25F (one saturation)", {"search.engine.BM25F_COMBINE": True}),
+    ("title boost 1.0 (none)", {"marsad.search.query.TITLE_BOOST": 1.0}),
+    ("title boost 1.5", {"marsad.search.query.TITLE_BOOST": 1.5}),
+    ("title boost 3.0", {"marsad.search.query.TITLE_BOOST": 3.0}),
+    ("no exact-form twin", {"marsad.search.query.EXACT_BOOST": 0.0}),
+    ("exact-form twin 1.0", {"marsad.search.query.EXACT_BOOST": 1.0}),
+    ("no proximity bonus", {"marsad.search.service.PROXIMITY_BOOST": 0.0}),
+    ("proximity bonus x2", {"marsad.search.service.PROXIMITY_BOOST": 2.0}),
+    ("k1 0.9", {"marsad.search.engine.K1": 0.9}),
+    ("k1 2.0", {"marsad.search.engine.K1": 2.0}),
+    ("body b 0.5", {"marsad.search.engine.FIELD_B": {"body": 0.5, "body_exact": 0.5}}),
+    ("textbook BM25F (one saturation)", {"marsad.search.engine.BM25F_COMBINE": True}),
 ]
 
 

@@ -45,8 +45,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 from whoosh import fields as wf  # noqa: E402
 from whoosh import index as windex  # noqa: E402
@@ -167,7 +165,7 @@ def _fingerprint(corpus: Path) -> str:
 def build_or_open(corpus: Path, index_dir: Path = INDEX_DIR, rebuild: bool = False) -> Any:
     """The baseline index of ``corpus`` (built once, reused while the corpus,
     the stopword file and this module are unchanged)."""
-    from index.sources import read_corpus
+    from marsad.index.sources import read_corpus
 
     fp = _fingerprint(corpus)
     stamp = index_dir / "FINGERPRINT"

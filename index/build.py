@@ -42,10 +42,10 @@ from typing import Any
 from whoosh import index as windex
 from whoosh.writing import MERGE_SMALL, NO_MERGE
 
-from index.records import Record, content_hash
-from index.schema import FACET_FIELDS, build_schema, versions
-from index.segwriter import FastSegmentWriter, PairAnalyzer
-from index.store import (
+from marsad.index.records import Record, content_hash
+from marsad.index.schema import FACET_FIELDS, build_schema, versions
+from marsad.index.segwriter import FastSegmentWriter, PairAnalyzer
+from marsad.index.store import (
     IndexLock, IndexLocked, IndexMissing, IndexVersionMismatch, build_hint, check_versions, cleanup,
     current_generation, live_dir, new_generation_dir, newest_other_generation, publish, read_meta,
     resolve_index_dir, write_meta,
@@ -153,7 +153,7 @@ class _Sink:
     """Extracts records and writes them into segments of one index (in a worker)."""
 
     def __init__(self, gen_dir: str, segment_postings: int):
-        from index.extract import extract  # noqa: F401 - import once, before the first record
+        from marsad.index.extract import extract  # noqa: F401 - import once, before the first record
         self._extract = extract
         self.ix = windex.open_dir(gen_dir)
         self.pa = PairAnalyzer()
@@ -348,7 +348,7 @@ class _Progress:
 # ---------------------------------------------------------------- reading
 
 def _reader(paths: Iterable[str | os.PathLike[str]], field_map: Any) -> Any:
-    from index.sources import read_corpus
+    from marsad.index.sources import read_corpus
     return read_corpus([os.fspath(p) for p in paths], field_map=field_map)
 
 

@@ -45,7 +45,7 @@ def build_cmd(paths, index_dir, procs, strict, quiet, as_json) -> None:
     Searches keep working on the old index during the build; an interrupted or
     failed build leaves it untouched.
     """
-    from index.build import BuildError, IndexLocked, build_index
+    from marsad.index.build import BuildError, IndexLocked, build_index
     try:
         report = build_index(paths, index_dir, procs=procs, strict=strict, progress=False if quiet else None)
     except IndexLocked as exc:
@@ -68,7 +68,7 @@ def build_cmd(paths, index_dir, procs, strict, quiet, as_json) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def update_cmd(paths, index_dir, prune, procs, strict, quiet, as_json) -> None:
     """Add new and changed records from PATHS; unchanged ones are skipped."""
-    from index.build import BuildError, IndexLocked, IndexMissing, update_index
+    from marsad.index.build import BuildError, IndexLocked, IndexMissing, update_index
     try:
         report = update_index(paths, index_dir, prune=prune, procs=procs, strict=strict,
                               progress=False if quiet else None)
@@ -87,7 +87,7 @@ def update_cmd(paths, index_dir, prune, procs, strict, quiet, as_json) -> None:
 @click.option("--top", type=click.IntRange(1, 1000), default=10, help="Values shown per facet.")
 def stats_cmd(index_dir, as_json, top) -> None:
     """Documents, date range, top values per facet, unknowns, size on disk, versions."""
-    from index.build import IndexMissing, index_stats
+    from marsad.index.build import IndexMissing, index_stats
     try:
         st = index_stats(index_dir, top=top)
     except IndexMissing as exc:

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date as Date
 from typing import Any
 
-from analyzers.normalize import normalize_text
+from marsad.analyzers.normalize import normalize_text
 
 __all__ = ["Evidence", "Record", "content_hash"]
 

@@ -37,9 +37,9 @@ from whoosh.util.numeric import length_to_byte
 from whoosh.formats import Frequency, Positions
 from whoosh.writing import SegmentWriter
 
-from analyzers import exact_analyzer, stem, stem_analyzer
-from analyzers.filters import ArabicStopFilter, CliticTatweelFilter, LightStemFilter, NormalizeFilter
-from analyzers.tokenizers import WORD_RE, ArabicTokenizer
+from marsad.analyzers import exact_analyzer, stem, stem_analyzer
+from marsad.analyzers.filters import ArabicStopFilter, CliticTatweelFilter, LightStemFilter, NormalizeFilter
+from marsad.analyzers.tokenizers import WORD_RE, ArabicTokenizer
 
 __all__ = ["PairAnalyzer", "FastSegmentWriter", "fast_path_ok", "TEXT_PAIRS", "make_codec"]
 

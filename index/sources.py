@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Union
 
-from index.records import Record
+from marsad.index.records import Record
 
 __all__ = [
     "CorpusReader",

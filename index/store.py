@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Any, IO
 
-from index.schema import versions
+from marsad.index.schema import versions
 
 __all__ = [
     "IndexMissing", "IndexVersionMismatch", "IndexLocked", "resolve_index_dir", "current_generation",

@@ -17,9 +17,8 @@ import zipfile
 from collections import Counter
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from analyzers.normalize import normalize  # noqa: E402
-from analyzers.tokenizers import iter_words  # noqa: E402
+from marsad.analyzers.normalize import normalize  # noqa: E402
+from marsad.analyzers.tokenizers import iter_words  # noqa: E402
 
 
 def texts(corpus: Path):

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from search.request import SORTS, SearchRequest, SearchRequestError
+from marsad.search.request import SORTS, SearchRequest, SearchRequestError
 
 __all__ = ["search_cmd", "open_index_option"]
 
@@ -16,7 +16,7 @@ __all__ = ["search_cmd", "open_index_option"]
 def open_index_option(option: str | None) -> Any:
     """Open the index the way every command does (``index.build`` when present)."""
     try:
-        from index.build import open_index, resolve_index_dir  # type: ignore
+        from marsad.index.build import open_index, resolve_index_dir  # type: ignore
     except ImportError:
         open_index = resolve_index_dir = None
     if open_index is not None:
@@ -53,7 +53,7 @@ def search_cmd(index_dir: str | None, outlet: tuple[str, ...], province: tuple[s
                page_size: int, exact: bool, as_json: bool, explain: bool, query: tuple[str, ...]) -> None:
     """Search the index for QUERY (all words must match; "phrases", OR/أو, -word,
     word*, word~, =word, outlet:/مصدر:, province:/محافظة:, actor:/جهة:, date:/تاريخ:)."""
-    from search import run
+    from marsad.search import run
     args: dict[str, Any] = {"q": " ".join(query), "outlet": list(outlet), "province": list(province),
                             "actor": list(actor), "date": list(dates), "from": date_from, "to": date_to,
                             "sort": sort, "page": str(page), "page_size": str(page_size)}

@@ -44,7 +44,7 @@ from whoosh import query as wq
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
-from search.facets import ReaderData
+from marsad.search.facets import ReaderData
 
 __all__ = ["Engine", "engine_for", "K1", "FIELD_B", "BM25F_COMBINE", "Budget"]
 

@@ -27,12 +27,12 @@ from typing import Any
 import numpy as np
 from whoosh.reading import TermNotFound
 
-from analyzers import stem
+from marsad.analyzers import stem
 # words split and normalized as the extractors read their data (a diacritized
 # name stays one word: إدْلب -> ادلب)
-from index.extract.matcher import norm_words
-from search.request import FACET_LABELS
-from search.results import FacetBucket, FacetResult, notice
+from marsad.index.extract.matcher import norm_words
+from marsad.search.request import FACET_LABELS
+from marsad.search.results import FacetBucket, FacetResult, notice
 
 __all__ = [
     "Facet", "TermFacet", "DateFacet", "FACETS", "ReaderData", "reader_data", "build_buckets",
@@ -290,7 +290,7 @@ def _alias_groups() -> dict[str, list[list[str]]]:
     the extractor knows is a name the search understands. A name shared by
     several values of a facet (a village in two governorates) is left out.
     """
-    from index.extract.entities import facet_aliases
+    from marsad.index.extract.entities import facet_aliases
     groups: dict[str, list[list[str]]] = {}
     for facet, values in facet_aliases().items():
         normed = [list(dict.fromkeys(" ".join(norm_words(n)) for n in names)) for names in values.values()]

@@ -18,8 +18,8 @@ from collections.abc import Iterable
 
 from functools import lru_cache
 
-from analyzers import exact_analyzer, stem_analyzer
-from analyzers.tokenizers import iter_words
+from marsad.analyzers import exact_analyzer, stem_analyzer
+from marsad.analyzers.tokenizers import iter_words
 
 __all__ = ["match_spans", "make_snippet", "mark_all"]
 

@@ -34,13 +34,13 @@ from typing import Any
 
 from whoosh import query as wq
 
-from analyzers import exact_analyzer, normalize, stem_analyzer
-from analyzers.tokenizers import iter_words
-from index.extract.dates import month_number
-from search.facets import ReaderData, resolve_values, unknown_value
-from search.request import (MAX_FUZZY_EXPANSIONS, MAX_PREFIX_EXPANSIONS, MAX_QUERY_TERMS,
+from marsad.analyzers import exact_analyzer, normalize, stem_analyzer
+from marsad.analyzers.tokenizers import iter_words
+from marsad.index.extract.dates import month_number
+from marsad.search.facets import ReaderData, resolve_values, unknown_value
+from marsad.search.request import (MAX_FUZZY_EXPANSIONS, MAX_PREFIX_EXPANSIONS, MAX_QUERY_TERMS,
                             SearchRequestError, bilingual, period_bound, period_of)
-from search.results import notice
+from marsad.search.results import notice
 
 __all__ = ["parse", "compile_query", "lift_filters", "CompiledQuery", "QueryParseError", "QueryTooComplex",
            "Word", "Phrase", "FieldFilter", "Not", "And", "Or", "parse_date_value",
@@ -580,7 +580,7 @@ class _Compiler:
         if node.facet == "date":
             start, stop = parse_date_value(node.value)
             return date_range_query(start, stop)
-        from search.facets import FACETS
+        from marsad.search.facets import FACETS
         fieldname = FACETS[node.facet].field
         values = resolve_values(self.data, node.facet, node.value) if self.data is not None else []
         if not values:

@@ -11,7 +11,7 @@ allowed, in words a user can act on.
 >>> SearchRequest.from_args({"page": "0"})
 Traceback (most recent call last):
 ...
-search.request.SearchRequestError: رقم الصفحة يبدأ من 1 (page must be 1 or more, got 0)
+marsad.search.request.SearchRequestError: رقم الصفحة يبدأ من 1 (page must be 1 or more, got 0)
 """
 from __future__ import annotations
 

@@ -31,15 +31,15 @@ from whoosh import scoring
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from analyzers import normalize, stem
-from index.extract.matcher import norm_words
-from search.facets import (FACETS, ReaderData, _value_keys, build_buckets, reader_data, resolve_values,
+from marsad.analyzers import normalize, stem
+from marsad.index.extract.matcher import norm_words
+from marsad.search.facets import (FACETS, ReaderData, _value_keys, build_buckets, reader_data, resolve_values,
                            unknown_value)
-from search.highlight import make_snippet, mark_all
-from search.engine import FIELD_B, Budget, Engine, engine_for
-from search.query import PROXIMITY_BOOST, PROXIMITY_SLOP, CompiledQuery, compile_query
-from search.request import SearchRequest, SearchRequestError, bilingual, unknown_facet
-from search.results import FacetResult, Hit, SearchResult, notice
+from marsad.search.highlight import make_snippet, mark_all
+from marsad.search.engine import FIELD_B, Budget, Engine, engine_for
+from marsad.search.query import PROXIMITY_BOOST, PROXIMITY_SLOP, CompiledQuery, compile_query
+from marsad.search.request import SearchRequest, SearchRequestError, bilingual, unknown_facet
+from marsad.search.results import FacetResult, Hit, SearchResult, notice
 
 __all__ = ["run", "more_like_this", "get_document", "facet_values", "weighting", "open_searcher",
            "suggest", "warm"]

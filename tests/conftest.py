@@ -7,8 +7,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # running from a checkout without `pip install -e`
-    sys.path.insert(0, str(ROOT))
 
 CORPUS = Path(__import__("os").environ.get("MARSAD_CORPUS", ROOT.parent / "shared" / "corpus"))
 SEEDS = CORPUS / "seeds"
@@ -65,7 +63,7 @@ def sample_corpus(tmp_path_factory, corpus_dir: Path) -> Path:
 @pytest.fixture(scope="session")
 def seeds_index(tmp_path_factory, corpus_dir: Path) -> Path:
     """Index directory built from the five seeds (open it with ``index.build.open_index``)."""
-    from index.build import build_index
+    from marsad.index.build import build_index
     d = tmp_path_factory.mktemp("seeds_index")
     build_index([SEEDS], d, procs=1, progress=False)
     return d
@@ -74,7 +72,7 @@ def seeds_index(tmp_path_factory, corpus_dir: Path) -> Path:
 @pytest.fixture(scope="session")
 def sample_index(tmp_path_factory, sample_corpus: Path) -> Path:
     """Index directory built from the seeds + ~300 SaudiNewsNet articles (Syria-related included)."""
-    from index.build import build_index
+    from marsad.index.build import build_index
     d = tmp_path_factory.mktemp("sample_index")
     build_index([sample_corpus], d, procs=2, progress=False)
     return d

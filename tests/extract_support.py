@@ -6,7 +6,7 @@ import zipfile
 from functools import lru_cache
 from pathlib import Path
 
-from index.records import Evidence, Record
+from marsad.index.records import Evidence, Record
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 

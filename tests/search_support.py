@@ -19,10 +19,10 @@ from pathlib import Path
 
 from whoosh import index as windex
 
-from analyzers import analyze
-from index.records import Record
-from index.schema import build_schema
-from index.sources import read_corpus
+from marsad.analyzers import analyze
+from marsad.index.records import Record
+from marsad.index.schema import build_schema
+from marsad.index.sources import read_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"

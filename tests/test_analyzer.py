@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from analyzers import analyze, exact_analyzer, normalize, stem, stem_analyzer
-from analyzers.stem import light10, stopwords
+from marsad.analyzers import analyze, exact_analyzer, normalize, stem, stem_analyzer
+from marsad.analyzers.stem import light10, stopwords
 
 GOLDEN = Path(__file__).parent / "data" / "analyzer_golden.tsv"
 
@@ -107,7 +107,7 @@ def test_same_output_from_many_threads(seed_texts: dict[str, str]) -> None:
 
 
 def test_cli_analyze_json_shape() -> None:
-    from web.cli import main
+    from marsad.web.cli import main
 
     res = CliRunner().invoke(main, ["analyze", "--json", "لـداعش", "والقوات"])
     assert res.exit_code == 0, res.output
@@ -118,7 +118,7 @@ def test_cli_analyze_json_shape() -> None:
 
 
 def test_cli_help_and_version() -> None:
-    from web.cli import main
+    from marsad.web.cli import main
 
     runner = CliRunner()
     assert runner.invoke(main, ["--version"]).exit_code == 0

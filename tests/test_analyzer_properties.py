@@ -4,8 +4,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analyzers import analyze, normalize, stem
-from analyzers.normalize import normalize_text
+from marsad.analyzers import analyze, normalize, stem
+from marsad.analyzers.normalize import normalize_text
 
 # Arabic letters and marks, bidi controls, joiners, emoji, Latin, digits, spaces
 # and punctuation: the mixtures real pasted text contains.

@@ -35,7 +35,7 @@ ARTIFACTS = Path(os.environ.get("MARSAD_ARTIFACTS", Path(tempfile.gettempdir()) 
 def base_url(request):
     from werkzeug.serving import make_server
 
-    from web import create_app
+    from marsad.web import create_app
     from web_support import web_index_dir
     app = create_app({"INDEX": str(web_index_dir(request))})
     server = make_server("127.0.0.1", 0, app, threaded=True)

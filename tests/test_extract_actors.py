@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from index.extract.actors import extract_actors
-from index.extract.data import read_table
+from marsad.index.extract.actors import extract_actors
+from marsad.index.extract.data import read_table
 
 LISTED = {"التحالف الدولي", "الولايات المتحدة", "روسيا", "إيران", "تركيا", "النظام السوري", "قسد",
           "وحدات حماية الشعب", "حزب الاتحاد الديمقراطي", "تنظيم الدولة الإسلامية", "الجيش السوري الحر",

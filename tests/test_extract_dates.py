@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from index.extract.dates import (date_from_metadata, date_from_path, date_from_text, date_from_url,
+from marsad.index.extract.dates import (date_from_metadata, date_from_path, date_from_text, date_from_url,
                                  extract_date, tweet_time)
 
 

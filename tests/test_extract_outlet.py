@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.extract.outlet import extract_outlet, outlet_for_domain, outlet_for_id, outlets
+from marsad.index.extract.outlet import extract_outlet, outlet_for_domain, outlet_for_id, outlets
 
 SNN = {"aawsat": "الشرق الأوسط", "aleqtisadiya": "الاقتصادية", "aljazirah": "الجزيرة (السعودية)",
        "almadina": "المدينة", "alriyadh": "الرياض", "alwatan": "الوطن", "alweeam": "الوئام", "alyaum": "اليوم",

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from index.extract import PROVINCES
-from index.extract.data import read_table, split_list
-from index.extract.places import extract_provinces
+from marsad.index.extract import PROVINCES
+from marsad.index.extract.data import read_table, split_list
+from marsad.index.extract.places import extract_provinces
 
 
 def provs(body: str, title: str = "") -> list[str]:

@@ -9,8 +9,8 @@ from datetime import date
 
 import pytest
 
-from index.extract import extract
-from tests.extract_support import check_evidence, seed_record
+from marsad.index.extract import extract
+from extract_support import check_evidence, seed_record
 
 SEEDS = {
     # "المصدر السورية نت" closes the text. No year anywhere: no date.

@@ -7,9 +7,9 @@ from datetime import date
 import pytest
 from click.testing import CliRunner
 
-from index.extract import extract
-from index.extract.cli import extract_cmd
-from tests.extract_support import check_evidence, snn_record
+from marsad.index.extract import extract
+from marsad.index.extract.cli import extract_cmd
+from extract_support import check_evidence, snn_record
 
 # Each article was read in full; the expected values come from that reading.
 ARTICLES = [
@@ -76,7 +76,7 @@ def test_cli_text_and_strict(tmp_path, corpus_dir):
 
 def test_saudinewsnet_sample_evidence_invariants(corpus_dir):
     """One day of SaudiNewsNet: every value explained, every offset exact, metadata first."""
-    from index.sources import read_corpus
+    from marsad.index.sources import read_corpus
     n = 0
     for rec in read_corpus([corpus_dir / "saudinewsnet" / "2015-08-06.zip"]):
         r = extract(rec)

@@ -10,14 +10,14 @@ import pytest
 from click.testing import CliRunner
 from whoosh.query import Term
 
-from index.build import (
+from marsad.index.build import (
     BuildError, IndexMissing, IndexVersionMismatch, build_index, current_generation, index_stats, open_index,
     resolve_index_dir, update_index,
 )
-from index.extract import extract
-from index.records import content_hash
-from index.sources import read_corpus
-from index.store import META_NAME, live_dir
+from marsad.index.extract import extract
+from marsad.index.records import content_hash
+from marsad.index.sources import read_corpus
+from marsad.index.store import META_NAME, live_dir
 
 from conftest import SEEDS, sample_records
 
@@ -94,7 +94,7 @@ def test_sample_facet_counts_match_the_extractor(sample_index, sample_corpus):
 
 
 def test_stats_json_shape_from_the_cli(sample_index):
-    from index.cli import index_group
+    from marsad.index.cli import index_group
     res = CliRunner().invoke(index_group, ["stats", "--index", str(sample_index), "--json"])
     assert res.exit_code == 0, res.output
     st = json.loads(res.output)
@@ -236,7 +236,7 @@ def test_resolve_index_dir(monkeypatch, tmp_path):
     monkeypatch.delenv("MARSAD_INDEX")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     assert resolve_index_dir(None) == tmp_path / "xdg" / "marsad" / "index"
-    import index
+    from marsad import index
     assert Path(index.__file__).parent not in resolve_index_dir(None).parents
 
 
@@ -269,7 +269,7 @@ def test_strict_fails_and_keeps_the_live_index(tmp_path, small_corpus):
 
 
 def test_cli_build_update_summary(tmp_path, small_corpus):
-    from index.cli import index_group
+    from marsad.index.cli import index_group
     ix = tmp_path / "ix"
     r = CliRunner().invoke(index_group, ["build", str(small_corpus), "--index", str(ix), "--procs", "1"])
     assert r.exit_code == 0, r.output

@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 from whoosh.query import Every
 
-from index.build import IndexLocked, build_index, current_generation, open_index, update_index
-from index.store import IndexLock
+from marsad.index.build import IndexLocked, build_index, current_generation, open_index, update_index
+from marsad.index.store import IndexLock
 
 from conftest import ROOT, SEEDS, SNN
 
@@ -21,7 +21,7 @@ BIG = [SNN / "2015-07-21.zip", SNN / "2015-07-22.zip", SNN / "2015-07-23.zip"]
 
 
 def _start_build(index_dir: Path, paths) -> subprocess.Popen:
-    code = ("import sys; from index.build import build_index; "
+    code = ("import sys; from marsad.index.build import build_index; "
             "build_index(sys.argv[2:], sys.argv[1], procs=2, progress=False)")
     return subprocess.Popen([sys.executable, "-c", code, str(index_dir), *map(str, paths)], cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -83,7 +83,7 @@ def test_second_build_is_refused(tmp_path):
             build_index([SEEDS], ix, procs=1, progress=False)
         with pytest.raises(IndexLocked):
             update_index([SEEDS], ix, progress=False)
-        from index.cli import index_group
+        from marsad.index.cli import index_group
         r = CliRunner().invoke(index_group, ["build", str(SEEDS), "--index", str(ix), "-q"])
         assert r.exit_code == 75 and "wait for it to finish" in r.output
         assert _answers(ix) == 5  # still searchable meanwhile
@@ -93,7 +93,7 @@ def test_second_build_is_refused(tmp_path):
 
 
 def test_lock_is_released_by_the_kernel(tmp_path):
-    code = ("import sys, time; from index.store import IndexLock; "
+    code = ("import sys, time; from marsad.index.store import IndexLock; "
             "L = IndexLock(__import__('pathlib').Path(sys.argv[1])).acquire(); print('locked', flush=True); time.sleep(60)")
     p = subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:

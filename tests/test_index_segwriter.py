@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from whoosh import index as windex
 
-from index.build import record_to_doc
-from index.extract import extract
-from index.records import content_hash
-from index.schema import build_schema
-from index.segwriter import FastSegmentWriter, PairAnalyzer, fast_path_ok
-from index.sources import read_corpus
-from analyzers import exact_analyzer, stem_analyzer
+from marsad.index.build import record_to_doc
+from marsad.index.extract import extract
+from marsad.index.records import content_hash
+from marsad.index.schema import build_schema
+from marsad.index.segwriter import FastSegmentWriter, PairAnalyzer, fast_path_ok
+from marsad.index.sources import read_corpus
+from marsad.analyzers import exact_analyzer, stem_analyzer
 
 from conftest import SEEDS
 

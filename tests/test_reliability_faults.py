@@ -23,9 +23,9 @@ from pathlib import Path
 
 import pytest
 
-from index.build import IndexLocked, build_index, current_generation, open_index, update_index
-from index.store import IndexLock
-from search import SearchRequest, run
+from marsad.index.build import IndexLocked, build_index, current_generation, open_index, update_index
+from marsad.index.store import IndexLock
+from marsad.search import SearchRequest, run
 
 from conftest import ROOT, SEEDS
 
@@ -37,7 +37,7 @@ SEED = int(os.environ.get("MARSAD_KILL_SEED", str(int(time.time()) % 100_000)))
 # ---------------------------------------------------------------- helpers
 
 def _cli(*args: str) -> list[str]:
-    return [sys.executable, "-m", "web.cli", *args]
+    return [sys.executable, "-m", "marsad.web.cli", *args]
 
 
 def _start(args: list[str]) -> subprocess.Popen:

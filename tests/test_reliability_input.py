@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from index.build import open_index
-from search import SearchRequest, run
+from marsad.index.build import open_index
+from marsad.search import SearchRequest, run
 
 from conftest import ROOT, SEEDS, sample_records
 
@@ -104,7 +104,7 @@ def mixed(tmp_path_factory):
 
 
 def _build(paths, ix, *extra) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "web.cli", "index", "build", *map(str, paths), "--index", str(ix),
+    return subprocess.run([sys.executable, "-m", "marsad.web.cli", "index", "build", *map(str, paths), "--index", str(ix),
                            "-q", *extra], cwd=ROOT, capture_output=True, text=True, timeout=600)
 
 

@@ -20,10 +20,10 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from search import SearchRequest, SearchRequestError, SearchResult, facet_values, get_document, run
-from search.query import MAX_DEPTH, QueryParseError, parse
-from search.request import MAX_QUERY_CHARS, MAX_QUERY_TERMS
-from search.service import open_searcher
+from marsad.search import SearchRequest, SearchRequestError, SearchResult, facet_values, get_document, run
+from marsad.search.query import MAX_DEPTH, QueryParseError, parse
+from marsad.search.request import MAX_QUERY_CHARS, MAX_QUERY_TERMS
+from marsad.search.service import open_searcher
 from search_support import search_index
 
 WORDS = ["سوريا", "داعش", "حلب", "السعودية", "الأمم المتحدة", "قصف", "المملكة", "روسيا", "في", "و",
@@ -164,7 +164,7 @@ def test_thousands_of_terms_are_refused_with_the_limit(searcher):
 
 def test_prefix_and_fuzzy_abuse_stays_bounded(searcher):
     """Short prefixes and fuzzy words expand to at most the caps, and the answer says so."""
-    from search.request import MAX_PREFIX_EXPANSIONS
+    from marsad.search.request import MAX_PREFIX_EXPANSIONS
     qs = ["ا*", "ال*", "سو*", "ال* سو* الم* الت*", " OR ".join(["ال*", "سو*", "م*", "ت*"] * 4),
           "ال~ في~ من~ على~ سوريا~ داعش~ و~ ب~", "ا*~ ~ * ~2 ~3 ~~ **"]
     for q in qs:
@@ -200,7 +200,7 @@ def test_documents_and_facet_search_take_any_string(searcher):
 
 @pytest.fixture(scope="module")
 def client():
-    from web import create_app
+    from marsad.web import create_app
     from web_support import web_index_dir
     app = create_app({"INDEX": str(web_index_dir()), "TESTING": True})
     app.config["PROPAGATE_EXCEPTIONS"] = False  # a crash must surface as the 500 a user would get

@@ -42,7 +42,7 @@ def _assert_clean(res) -> None:
 
 
 def test_soak_60s_with_a_rebuild_midway(tmp_path):
-    from index.build import build_index
+    from marsad.index.build import build_index
     ix = tmp_path / "index"
     before = build_index([SEEDS, *ZIPS], ix, procs=2, progress=False).documents
     res = soak(ix, [SEEDS, *ZIPS, _extra(tmp_path)], seconds=60, clients=4, threads=4, procs=2, rebuild_at=0.3)
@@ -54,7 +54,7 @@ def test_soak_60s_with_a_rebuild_midway(tmp_path):
 
 def test_server_follows_build_update_build_swaps(tmp_path):
     """Three swaps in a row (build, update --prune, build) under load: zero failed requests."""
-    from index.build import build_index
+    from marsad.index.build import build_index
     ix = tmp_path / "index"
     build_index([SEEDS], ix, procs=1, progress=False)
     more = _extra(tmp_path)

@@ -20,8 +20,8 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import pytest
 
-from index.records import Evidence, Record
-from web import SECURITY_HEADERS, create_app
+from marsad.index.records import Evidence, Record
+from marsad.web import SECURITY_HEADERS, create_app
 from web_support import stamp_marsad_meta
 
 SCRIPT = "<script>alert(1)</script>"
@@ -216,7 +216,7 @@ def test_ids_never_reach_the_filesystem(client):
 def test_document_links_reach_every_id(hostile):
     """The page's links reach documents whose ids hold ../, //, ?, # or spaces (URL-escaped whole)."""
     app, recs, _ = hostile
-    from web.urls import doc_url
+    from marsad.web.urls import doc_url
     c = app.test_client()
     with app.test_request_context("/"):
         for r in recs:
@@ -291,7 +291,7 @@ def test_no_method_changes_the_index(hostile):
 
 
 def test_request_limits_through_the_web(client, monkeypatch):
-    from search.request import MAX_FACET_LIMIT, MAX_QUERY_CHARS, MAX_QUERY_TERMS
+    from marsad.search.request import MAX_FACET_LIMIT, MAX_QUERY_CHARS, MAX_QUERY_TERMS
     cases = {
         "/api/search?q=" + quote("س" * (MAX_QUERY_CHARS + 1)): "too long",
         "/api/search?q=" + quote(" ".join(f"كلمة{i}" for i in range(MAX_QUERY_TERMS + 1))): f"at most {MAX_QUERY_TERMS}",
@@ -305,7 +305,7 @@ def test_request_limits_through_the_web(client, monkeypatch):
         r = client.get(url)
         assert r.status_code == 400 and word in r.get_json()["error"], (url, r.get_json())
     # prefix expansion is capped and the answer says so (on this tiny index: a cap of 2 via monkeypatch)
-    import search.query as sq
+    import marsad.search.query as sq
     monkeypatch.setattr(sq, "MAX_PREFIX_EXPANSIONS", 2)
     j = client.get("/api/search?q=" + quote("مد*")).get_json()
     assert "expansion_capped" in j["notice_codes"], j["notices"]
@@ -313,7 +313,7 @@ def test_request_limits_through_the_web(client, monkeypatch):
     # a user cannot lift the per-request time limit from the URL
     assert client.get("/api/search?q=سوريا&time_limit=3600").status_code == 200
     # past the time limit, the page and the API say the results are partial (not an error, not a hang)
-    import web.views as views
+    import marsad.web.views as views
     real = views._search_request
     monkeypatch.setattr(views, "_search_request", lambda args: real(args).replace(time_limit=1e-9))
     j = client.get("/api/search?q=سوريا OR خبر OR نص").get_json()
@@ -323,7 +323,7 @@ def test_request_limits_through_the_web(client, monkeypatch):
 
 @pytest.mark.parametrize("target", ["run", "get_document", "facet_values", "more_like_this"])
 def test_internal_errors_show_no_trace_and_no_path(hostile, monkeypatch, target):
-    import search
+    from marsad import search
     app, _, d = hostile
 
     def boom(*a, **k):

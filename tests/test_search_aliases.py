@@ -6,12 +6,12 @@ from importlib import resources
 
 import pytest
 
-from search import SearchRequest, open_searcher, run
+from marsad.search import SearchRequest, open_searcher, run
 
 
 @pytest.fixture(scope="module")
 def searcher(sample_index):
-    from index.build import open_index
+    from marsad.index.build import open_index
     s = open_searcher(open_index(sample_index))
     yield s
     s.close()
@@ -43,11 +43,11 @@ def test_a_month_name_in_a_date_range(searcher):
 
 
 def test_search_keeps_no_copy_of_the_index_data():
-    assert not resources.files("search").joinpath("data").is_dir()
+    assert not resources.files("marsad.search").joinpath("data").is_dir()
 
 
 def test_facet_value_search_reads_diacritized_names_as_one_word(sample_index):
-    from index.build import open_index
-    from search import facet_values
+    from marsad.index.build import open_index
+    from marsad.search import facet_values
     found = facet_values(open_index(sample_index), "province", "إدْلب")
     assert [b.value for b in found.buckets if b.value] == ["إدلب"]

@@ -7,13 +7,13 @@ import time
 import numpy as np
 import pytest
 
-from search import SearchRequest, open_searcher, run, warm
-from search.facets import reader_data
+from marsad.search import SearchRequest, open_searcher, run, warm
+from marsad.search.facets import reader_data
 from search_support import CORPUS, facets_for, write_index
 
 
 def _seed_records():
-    from index.sources import read_corpus
+    from marsad.index.sources import read_corpus
     return [facets_for(r) for r in read_corpus([CORPUS / "seeds"])]
 
 
@@ -60,7 +60,7 @@ def test_an_in_place_delete_gets_new_arrays_without_the_deleted_doc(compound_ind
 
 
 def test_a_new_generation_never_reuses_the_old_arrays(tmp_path, corpus_dir):
-    from index.build import build_index, open_index, update_index
+    from marsad.index.build import build_index, open_index, update_index
     src = tmp_path / "src"
     shutil.copytree(corpus_dir / "seeds", src)
     root = tmp_path / "ix"

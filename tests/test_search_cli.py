@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 import pytest
 
-from search.cli import search_cmd
+from marsad.search.cli import search_cmd
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from search.query import (And, FieldFilter, Not, Or, Phrase, QueryParseError, QueryTooComplex, Word,
+from marsad.search.query import (And, FieldFilter, Not, Or, Phrase, QueryParseError, QueryTooComplex, Word,
                           compile_query, parse, parse_date_value)
 
 

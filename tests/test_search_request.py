@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from search.request import MAX_QUERY_CHARS, MAX_RESULT_WINDOW, SearchRequest, SearchRequestError
+from marsad.search.request import MAX_QUERY_CHARS, MAX_RESULT_WINDOW, SearchRequest, SearchRequestError
 
 
 def test_from_args_plain_dict_and_lists():

@@ -6,9 +6,9 @@ from collections import Counter
 
 import pytest
 
-from analyzers import analyze
-from search import SearchRequest, SearchRequestError, facet_values, get_document, more_like_this, run
-from search.service import open_searcher
+from marsad.analyzers import analyze
+from marsad.search import SearchRequest, SearchRequestError, facet_values, get_document, more_like_this, run
+from marsad.search.service import open_searcher
 from search_support import plain, search_index
 
 

@@ -20,8 +20,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from index.records import Record
-from index.sources import (
+from marsad.index.records import Record
+from marsad.index.sources import (
     ReadReport,
     decode_bytes,
     detect_encoding,

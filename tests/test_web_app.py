@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from web import create_app
+from marsad.web import create_app
 from web_support import Page, api_url, params, web_index_dir
 
 
@@ -255,7 +255,7 @@ def test_read_only(client):
 
 
 def test_crash_shows_no_trace_and_no_path(app, monkeypatch):
-    import search
+    from marsad import search
 
     def boom(*a, **k):
         raise RuntimeError("/work/secret/path/index broke")

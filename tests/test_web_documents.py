@@ -12,9 +12,9 @@ from datetime import date
 
 import pytest
 
-from index.records import Evidence, Record
-from web import create_app
-from web.views import highlight_evidence, safe_snippet
+from marsad.index.records import Evidence, Record
+from marsad.web import create_app
+from marsad.web.views import highlight_evidence, safe_snippet
 from web_support import stamp_marsad_meta
 
 EVIL = '<script>alert("x")</script><img src=x onerror=alert(1)>'

@@ -1,7 +1,7 @@
 """A field filter typed in the query (محافظة:حلب) shows in the page as a ticked, removable facet value."""
 from __future__ import annotations
 
-from web import create_app
+from marsad.web import create_app
 
 
 def test_a_field_filter_typed_in_the_query_is_a_ticked_removable_value():

@@ -8,15 +8,15 @@ import time
 
 import pytest
 
-from web import create_app
+from marsad.web import create_app
 from web_support import stamp_marsad_meta
 
 
 def _records(seed_only: bool):
     """The five seeds; the "rebuilt" corpus adds 20 more articles made from them."""
-    from index.sources import read_corpus
+    from marsad.index.sources import read_corpus
     from search_support import CORPUS, facets_for
-    from index.records import Record
+    from marsad.index.records import Record
     seeds = [facets_for(r) for r in read_corpus([CORPUS / "seeds"])]
     if seed_only:
         return seeds
@@ -69,7 +69,7 @@ def test_swap_is_picked_up_with_zero_failed_requests(tmp_path):
 
 def test_marsad_index_build_swap_is_picked_up(tmp_path, corpus_dir):
     """The real thing: `marsad index build` publishes a new generation; the server follows CURRENT."""
-    build = pytest.importorskip("index.build")
+    build = pytest.importorskip("marsad.index.build")
     more = tmp_path / "more"
     more.mkdir()
     for i, p in enumerate(sorted((corpus_dir / "seeds").glob("*.txt"))):

@@ -6,14 +6,14 @@ import threading
 
 import pytest
 
-import search
-import search.facets as facets
-from web import create_app
+from marsad import search
+import marsad.search.facets as facets
+from marsad.web import create_app
 
 
 @pytest.fixture()
 def built(tmp_path, corpus_dir):
-    from index.build import build_index
+    from marsad.index.build import build_index
     src = tmp_path / "src"
     shutil.copytree(corpus_dir / "seeds", src)
     root = tmp_path / "ix"
@@ -22,7 +22,7 @@ def built(tmp_path, corpus_dir):
 
 
 def _add_one(src, n: int) -> None:
-    from index.build import update_index
+    from marsad.index.build import update_index
     (src / f"extra-{n}.txt").write_text(f"عنوان إضافي {n}\nنص عن سوريا وحلب رقم {n}", encoding="utf-8")
     update_index([src], src.parent / "ix", procs=1, progress=False)
 

@@ -19,8 +19,8 @@ import pytest
 def stamp_marsad_meta(index_dir: Path) -> Path:
     """Write ``marsad.json`` (this code's versions) so ``open_index`` accepts a test-written index."""
     try:
-        from index.schema import versions
-        from index.store import write_meta
+        from marsad.index.schema import versions
+        from marsad.index.store import write_meta
     except ImportError:  # an index layer without metadata: nothing to stamp
         return index_dir
     write_meta(Path(index_dir), {**versions(), "built_by": "tests (search_support.write_index)"})

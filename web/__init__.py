@@ -11,6 +11,8 @@ can be, so ``MARSAD_PAGE_SIZE=20`` is an int), then ``test_config``.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 from typing import Any
 
 from flask import Flask
@@ -40,7 +42,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     default, i.e. ``MARSAD_INDEX`` or the default data directory),
     ``MAX_QUERY_STRING`` (bytes of URL query accepted before a 414).
     """
-    app = Flask(__name__)
+    # instance_path given: Flask's own search for it fails on a namespace package (marsad is one),
+    # and Marsad keeps nothing there (the index lives where MARSAD_INDEX says)
+    app = Flask(__name__, instance_path=str(Path(__file__).resolve().parent / "instance"))
     # a document id may hold "//" (a URL used as id): routes must not merge slashes (a 308 to a 404)
     app.url_map.merge_slashes = False
     app.config.from_mapping(
@@ -56,8 +60,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # Arabic stays readable in the JSON API
     app.json.sort_keys = False
 
-    from web import views
-    from web.indexholder import IndexHolder
+    from marsad.web import views
+    from marsad.web.indexholder import IndexHolder
 
     app.extensions["marsad_index"] = IndexHolder(app.config["INDEX"])
     app.register_blueprint(views.pages)

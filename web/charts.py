@@ -16,7 +16,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from analyzers import normalize
+from marsad.analyzers import normalize
 
 __all__ = ["date_chart", "province_map", "GOVERNORATES", "MONTHS_AR", "date_label", "governorate_key"]
 

@@ -31,11 +31,11 @@ def main() -> None:
 # (module, attribute) of each command; a module that is not there yet is skipped
 # so a partial checkout still has a working CLI.
 _COMMANDS = [
-    ("analyzers.cli", "analyze_cmd"),
-    ("index.extract.cli", "extract_cmd"),
-    ("index.cli", "index_group"),
-    ("search.cli", "search_cmd"),
-    ("web.serve", "serve_cmd"),
+    ("marsad.analyzers.cli", "analyze_cmd"),
+    ("marsad.index.extract.cli", "extract_cmd"),
+    ("marsad.index.cli", "index_group"),
+    ("marsad.search.cli", "search_cmd"),
+    ("marsad.web.serve", "serve_cmd"),
 ]
 for _mod, _attr in _COMMANDS:
     try:

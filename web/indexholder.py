@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import search
+from marsad import search
 
 __all__ = ["IndexHolder", "IndexUnavailable"]
 
@@ -40,7 +40,7 @@ class IndexUnavailable(RuntimeError):
 
 
 def _index_api() -> Any:
-    import index.build as build  # imported late: the web must start (and say 503) without it
+    import marsad.index.build as build  # imported late: the web must start (and say 503) without it
     return build
 
 

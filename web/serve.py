@@ -15,7 +15,7 @@ __all__ = ["serve_cmd", "serve"]
 def serve(index: str | None = None, host: str = "127.0.0.1", port: int = 5000, debug: bool = False,
           threads: int = 4) -> None:
     """Serve the app until interrupted (the one library call behind ``marsad serve``)."""
-    from web import create_app
+    from marsad.web import create_app
 
     config = {"INDEX": index} if index else {}
     app = create_app(config or None)

@@ -19,11 +19,11 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, render_templ
 from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 
-import search
-from search.request import FACET_LABELS, MAX_RESULT_WINDOW, SearchRequest, SearchRequestError
-from web import charts
-from web.indexholder import IndexUnavailable
-from web.urls import FACETS, SearchState, api_search_url, doc_url, facet_page_url, search_url
+from marsad import search
+from marsad.search.request import FACET_LABELS, MAX_RESULT_WINDOW, SearchRequest, SearchRequestError
+from marsad.web import charts
+from marsad.web.indexholder import IndexUnavailable
+from marsad.web.urls import FACETS, SearchState, api_search_url, doc_url, facet_page_url, search_url
 
 __all__ = ["pages", "api", "register_error_handlers", "register_template_helpers", "safe_snippet",
            "highlight_evidence"]

@@ -2,7 +2,7 @@
 
 The one call the index builder makes::
 
-    from index.extract import extract
+    from marsad.index.extract import extract
     record = extract(record)   # fills outlet, date(+precision, source), provinces, actors, evidence
 
 Unknown stays unknown (``None`` / ``[]``); every value has at least one
@@ -15,12 +15,12 @@ under 30 s on one core (``bench/bench_extract.py``).
 """
 from __future__ import annotations
 
-from index.extract.actors import actor_evidence
-from index.extract.dates import extract_date
-from index.extract.entities import PROVINCES, find_entities
-from index.extract.outlet import extract_outlet
-from index.extract.places import place_evidence
-from index.records import Evidence, Record
+from marsad.index.extract.actors import actor_evidence
+from marsad.index.extract.dates import extract_date
+from marsad.index.extract.entities import PROVINCES, find_entities
+from marsad.index.extract.outlet import extract_outlet
+from marsad.index.extract.places import place_evidence
+from marsad.index.records import Evidence, Record
 
 __all__ = ["extract", "PROVINCES", "MAX_EVIDENCE_PER_VALUE"]
 

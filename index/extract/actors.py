@@ -19,11 +19,11 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from analyzers.normalize import normalize
+from marsad.analyzers.normalize import normalize
 
-from index.extract.entities import ActorEntry, actor_adjectives, find_entities
-from index.extract.matcher import Match, next_words, prev_word
-from index.records import Evidence
+from marsad.index.extract.entities import ActorEntry, actor_adjectives, find_entities
+from marsad.index.extract.matcher import Match, next_words, prev_word
+from marsad.index.records import Evidence
 
 __all__ = ["actor_evidence", "extract_actors"]
 
@@ -61,7 +61,7 @@ _LEADERS = frozenset(normalize(w) for w in "بقيادة تقوده يقوده �
 
 @lru_cache(maxsize=1)
 def _us_words() -> frozenset[str]:
-    from index.extract.data import read_table, split_list
+    from marsad.index.extract.data import read_table, split_list
     out = set()
     for actor, _k, aliases, adjectives in read_table("actors.tsv", 4):
         if actor == "الولايات المتحدة":

@@ -6,8 +6,8 @@ import sys
 
 import click
 
-from index.extract import extract
-from index.records import Record
+from marsad.index.extract import extract
+from marsad.index.records import Record
 
 __all__ = ["extract_cmd", "record_to_dict"]
 
@@ -59,7 +59,7 @@ def extract_cmd(as_json: bool, strict: bool, field_map: tuple[str, ...], paths: 
     PATHS are files or directories (.txt, .json, .jsonl, .csv, .zip). Skipped
     files and records are reported on stderr, with a summary at the end.
     """
-    from index.sources import read_corpus  # imported here: the CLI spine must load without it
+    from marsad.index.sources import read_corpus  # imported here: the CLI spine must load without it
 
     fmap = _parse_field_map(field_map)
 

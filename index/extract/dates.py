@@ -41,11 +41,11 @@ from functools import lru_cache
 
 import pyarabic.number
 
-from analyzers.normalize import fold_digits, normalize
-from analyzers.tokenizers import WORD_RE
-from index.extract.data import read_table, split_list
-from index.extract.matcher import norm_words
-from index.records import Evidence
+from marsad.analyzers.normalize import fold_digits, normalize
+from marsad.analyzers.tokenizers import WORD_RE
+from marsad.index.extract.data import read_table, split_list
+from marsad.index.extract.matcher import norm_words
+from marsad.index.records import Evidence
 
 __all__ = ["month_number", "DateResult", "extract_date", "date_from_metadata", "date_from_url", "date_from_text",
            "date_from_path", "date_from_tweets", "tweet_time", "METADATA_DATE_KEYS"]

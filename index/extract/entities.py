@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from index.extract.data import read_table, split_list
-from index.extract.matcher import Match, PhraseMatcher, norm_words
+from marsad.index.extract.data import read_table, split_list
+from marsad.index.extract.matcher import Match, PhraseMatcher, norm_words
 
 __all__ = ["PlaceEntry", "ActorEntry", "Blocker", "entity_matcher", "find_entities",
            "PROVINCES", "actor_adjectives", "facet_aliases"]
@@ -98,7 +98,7 @@ def facet_aliases() -> dict[str, dict[str, tuple[str, ...]]]:
     (guards dropped; no generated head+adjective phrases); outlets: ids and aliases
     (``okaz`` -> عكاظ). Blockers are left out. The canonical name is listed first.
     """
-    from index.extract.outlet import outlets
+    from marsad.index.extract.outlet import outlets
     out: dict[str, dict[str, list[str]]] = {"province": {}, "actor": {}, "outlet": {}}
     for name, entry in _place_entries():
         if isinstance(entry, PlaceEntry):

@@ -24,8 +24,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from analyzers.normalize import INWORD_MARKS, normalize
-from analyzers.tokenizers import WORD_RE
+from marsad.analyzers.normalize import INWORD_MARKS, normalize
+from marsad.analyzers.tokenizers import WORD_RE
 
 __all__ = ["Match", "PhraseMatcher", "norm_words", "strip_proclitics", "prev_word", "next_words",
            "GAP_OK_RE"]

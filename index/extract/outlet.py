@@ -30,11 +30,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from analyzers.normalize import normalize
-from analyzers.tokenizers import WORD_RE
-from index.extract.data import read_table, split_list
-from index.extract.matcher import PhraseMatcher
-from index.records import Evidence
+from marsad.analyzers.normalize import normalize
+from marsad.analyzers.tokenizers import WORD_RE
+from marsad.index.extract.data import read_table, split_list
+from marsad.index.extract.matcher import PhraseMatcher
+from marsad.index.records import Evidence
 
 __all__ = ["OutletInfo", "outlets", "outlet_for_id", "outlet_for_domain", "extract_outlet",
            "METADATA_OUTLET_KEYS"]

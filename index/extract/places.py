@@ -26,10 +26,10 @@ place). The Saudi capital الرياض is simply not in the gazetteer. A border 
 """
 from __future__ import annotations
 
-from analyzers.normalize import normalize
-from index.extract.entities import PROVINCES, PlaceEntry, find_entities
-from index.extract.matcher import Match, next_words, prev_word, strip_proclitics
-from index.records import Evidence
+from marsad.analyzers.normalize import normalize
+from marsad.index.extract.entities import PROVINCES, PlaceEntry, find_entities
+from marsad.index.extract.matcher import Match, next_words, prev_word, strip_proclitics
+from marsad.index.records import Evidence
 
 __all__ = ["PROVINCES", "place_evidence", "extract_provinces"]
 
@@ -54,7 +54,7 @@ _NEAR = 25  # characters: another place this close makes a list of places
 
 def _is_place_word(n: str) -> bool:
     """A normalized word that starts a gazetteer name (``حماة الشمالي`` vs ``حمص الرقة``)."""
-    from index.extract.entities import entity_matcher
+    from marsad.index.extract.entities import entity_matcher
     return n in entity_matcher()._root
 
 
