@@ -461,28 +461,35 @@ def build_buckets(facet: Facet, values: list[str], counts: Any, unknown: int,
                   selected: tuple[str, ...], limit: int | None, always: set[str] = frozenset()) -> FacetResult:
     """The shared bucket builder.
 
-    Non-zero values by count (most first), the top ``limit`` kept, shown by
-    value for dates; values in ``always`` are shown whatever their count and
-    are not subject to the limit; selected values always shown (at count 0
-    too); the unknown bucket (value ``""``) last when it has documents or is
-    selected; ``other`` = how many non-zero values were left out.
+    At most ``limit`` buckets (``None``: all): the selected values first (always
+    shown, at count 0 too, even past the limit), then the non-zero values and
+    the unknown bucket (value ``""``) by count, most first, until ``limit``
+    buckets; shown by value for dates, the unknown bucket last. Values in
+    ``always`` are shown whatever their count and are not subject to the
+    limit. ``other`` = how many non-zero buckets were left out.
     """
     counts = np.asarray(counts)
-    nz = [i for i in np.flatnonzero(counts).tolist() if values[i] not in always]
-    order = sorted(nz, key=lambda i: (-int(counts[i]), values[i]))
     sel = set(selected)
-    shown = order if limit is None else order[:limit]
-    other = len(order) - len(shown)
-    shown += [i for i, v in enumerate(values) if v in always]
-    buckets = [FacetBucket(values[i], int(counts[i]), values[i] in sel) for i in shown]
-    present = {b.value for b in buckets}
     index = {v: i for i, v in enumerate(values)}
-    for v in selected:
-        if v and v not in present:
-            buckets.append(FacetBucket(v, int(counts[index[v]]) if v in index else 0, True))
-            present.add(v)
+    # (count, value) pairs; "" is the unknown bucket, which takes a place like any value
+    picked = [(int(counts[index[v]]) if v in index else 0, v) for v in dict.fromkeys(selected)
+              if v and v not in always]
+    if "" in sel:
+        picked.append((int(unknown), ""))
+    rest = [(int(counts[i]), values[i]) for i in np.flatnonzero(counts).tolist()
+            if values[i] not in sel and values[i] not in always]
+    if unknown and "" not in sel:
+        rest.append((int(unknown), ""))
+    rest.sort(key=lambda cv: (-cv[0], cv[1] == "", cv[1]))
+    room = len(rest) if limit is None else max(0, limit - len(picked))
+    shown = picked + rest[:room]
+    other = len(rest) - len(rest[:room])
+    shown += [(int(counts[i]), v) for i, v in enumerate(values) if v in always]
+    buckets = [FacetBucket(v, c, v in sel) for c, v in shown if v != ""]
     if facet.order == "value":
         buckets.sort(key=lambda b: b.value)
-    if unknown or "" in sel:
+    else:
+        buckets.sort(key=lambda b: (-b.count, b.value))
+    if any(v == "" for _, v in shown):
         buckets.append(FacetBucket("", int(unknown), "" in sel, UNKNOWN_LABEL))
     return FacetResult(facet.name, facet.label, buckets, other=other, unknown=int(unknown))

@@ -25,7 +25,8 @@ __all__ = [
     "SearchRequest", "SearchRequestError", "FACETS", "SORTS",
     "MAX_QUERY_CHARS", "MAX_QUERY_TERMS", "MAX_PAGE_SIZE", "MAX_RESULT_WINDOW",
     "MAX_PREFIX_EXPANSIONS", "MAX_FUZZY_EXPANSIONS", "DEFAULT_TIME_LIMIT", "parse_date_bound",
-    "FACET_LABELS", "bilingual", "period_bound", "period_of",
+    "FACET_LABELS", "bilingual", "period_bound", "period_of", "Param", "PARAMETERS", "PARAMETER_NAMES",
+    "unknown_parameters",
 ]
 
 FACETS = ("outlet", "province", "actor", "date")
@@ -133,10 +134,87 @@ def _int(name: str, value: Any, default: int) -> int:
                                            f"{name} must be a whole number, got {value!r}")) from None
 
 
-def _flag(value: Any) -> bool:
-    if isinstance(value, bool):
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
+def _flag(name: str, value: Any) -> bool | None:
+    """A boolean parameter: ``true/false``, ``1/0``, ``yes/no``, ``on/off``; empty is unset (None);
+    anything else (``maybe``) is refused rather than read as false."""
+    if isinstance(value, bool) or value is None:
         return value
-    return str(value).strip().lower() in ("1", "true", "yes", "on")
+    text = str(value).strip().lower()
+    if text == "":
+        return None
+    if text in _TRUE or text in _FALSE:
+        return text in _TRUE
+    raise SearchRequestError(bilingual(f"قيمة {name} إما true أو false",
+                                       f"{name} must be true or false, 1 or 0, yes or no, on or off; got {value!r}"))
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter :meth:`SearchRequest.from_args` accepts: its name, type and meaning.
+
+    :data:`PARAMETERS` is the one list of them; the web's OpenAPI document is
+    generated from it, and ``from_args`` refuses any other name.
+    """
+
+    name: str
+    type: str  # "string" | "integer" | "boolean" (OpenAPI types)
+    description: str
+    repeat: bool = False  # may be given more than once (a list)
+    default: Any = None
+    minimum: int | None = None
+    maximum: int | None = None
+    enum: tuple[str, ...] = ()
+    pattern: str | None = None
+
+
+_DATE_PATTERN = r"^\s*\d{4}([-/.]\d{1,2}([-/.]\d{1,2})?)?\s*$"
+PARAMETERS: tuple[Param, ...] = (
+    Param("q", "string", "the query: words (all must match), \"phrases\", OR/أو, -word, word*, word~, =word, "
+          "outlet:/مصدر:, province:/محافظة:, actor:/جهة:, date:/تاريخ: (2015, 2015-07..2015-08, تموز-2015)",
+          default=""),
+    *(Param(f, "string", f"a selected {f} value ({FACET_LABELS[f]}); repeat for several: OR within a facet, "
+            "AND across facets; an empty value selects the documents with no known value", repeat=True,
+            pattern=r"^(\d{4}(-\d{2})?)?$" if f == "date" else None)
+      for f in FACETS),
+    Param("from", "string", "the earliest date: YYYY, YYYY-MM or YYYY-MM-DD (the first day of that period)",
+          pattern=_DATE_PATTERN),
+    Param("to", "string", "the latest date: YYYY, YYYY-MM or YYYY-MM-DD (the last day of that period)",
+          pattern=_DATE_PATTERN),
+    Param("sort", "string", "the order of the hits", default="relevance", enum=SORTS),
+    Param("page", "integer", "the page of hits, from 1", default=1, minimum=1),
+    Param("page_size", "integer", "hits per page", default=10, minimum=1, maximum=MAX_PAGE_SIZE),
+    Param("facet_limit", "integer", "how many buckets each facet returns: the values with most documents, the "
+          "unknown bucket counted among them; selected values are always returned and take their places first; "
+          "for the date facet the months of a selected year come on top", default=10, minimum=0,
+          maximum=MAX_FACET_LIMIT),
+    Param("facet_all", "string", "a facet that returns all its values, not the top facet_limit; repeatable",
+          repeat=True, enum=FACETS),
+    Param("exact", "boolean", "match every word's exact (unstemmed) form, as if written =word", default=False),
+    Param("collapse", "boolean", "show syndicated copies of an article once (total counts the groups); false "
+          "lists every copy", default=True),
+)
+PARAMETER_NAMES = frozenset(p.name for p in PARAMETERS)
+
+
+def unknown_parameters(names: Any, accepted_names: Any = None) -> SearchRequestError:
+    """The error for parameters no one documented (``foo``): they are refused, not ignored.
+
+    >>> str(unknown_parameters(["foo"], ["q"]))
+    "معامل غير معروف: «foo»؛ المعاملات المقبولة: q (unknown parameter 'foo': accepted are q)"
+    """
+    bad = "، ".join(f"«{n}»" for n in names)
+    names_ok = [p.name for p in PARAMETERS] if accepted_names is None else list(accepted_names)
+    accepted = ", ".join(names_ok)
+    names_en = ", ".join(repr(n) for n in names)
+    if not names_ok:
+        return SearchRequestError(bilingual(f"معامل غير معروف: {bad}؛ هذا الرابط لا يقبل معاملات",
+                                            f"unknown parameter {names_en}: this URL takes no parameters"))
+    return SearchRequestError(bilingual(f"معامل غير معروف: {bad}؛ المعاملات المقبولة: {accepted}",
+                                        f"unknown parameter {names_en}: accepted are {accepted}"))
 
 
 @dataclass(frozen=True)
@@ -231,13 +309,13 @@ class SearchRequest:
         return SearchRequest(**d)
 
     @classmethod
-    def from_args(cls, args: Mapping[str, Any]) -> "SearchRequest":
+    def from_args(cls, args: Mapping[str, Any], ignore_unknown: bool = False) -> "SearchRequest":
         """Build from CLI/web parameters (strings, or lists for repeated ones).
 
-        Accepts a plain dict (values str or list) or a Werkzeug ``MultiDict``.
-        Names: ``q``, ``outlet``/``province``/``actor``/``date`` (repeatable),
-        ``from``, ``to``, ``sort``, ``page``, ``page_size`` (or ``page-size``),
-        ``facet_limit``, ``facet_all`` (repeatable), ``exact``, ``collapse``.
+        Accepts a plain dict (values str or list) or a Werkzeug ``MultiDict``;
+        the names are :data:`PARAMETERS`, one name each. Any other name is an
+        error unless ``ignore_unknown`` (the HTML page: links from elsewhere may
+        carry their own parameters); the values are checked the same either way.
         """
         def get_list(name: str) -> list[str]:
             if hasattr(args, "getlist"):
@@ -247,28 +325,29 @@ class SearchRequest:
                 vals = [] if v is None else list(v) if isinstance(v, (list, tuple)) else [v]
             return [str(x) for x in vals if x is not None]
 
-        def get(name: str, *aliases: str) -> Any:
-            for n in (name, *aliases):
-                vals = get_list(n)
-                if vals:
-                    return vals[-1]
-            return None
+        def get(name: str) -> Any:
+            vals = get_list(name)
+            return vals[-1] if vals else None
 
+        if not ignore_unknown:
+            unknown = [k for k in dict.fromkeys(args.keys()) if k not in PARAMETER_NAMES]
+            if unknown:
+                raise unknown_parameters(unknown)
         filters = {f: tuple(get_list(f)) for f in FACETS if get_list(f)}
         kw: dict[str, Any] = {
             "q": get("q") or "",
             "filters": filters,
             "sort": (get("sort") or "relevance").strip().lower(),
             "page": _int("page", get("page"), 1),
-            "page_size": _int("page_size", get("page_size", "page-size", "size"), 10),
-            "facet_limit": _int("facet_limit", get("facet_limit", "facet-limit"), 10),
-            "facet_all": tuple(get_list("facet_all") + get_list("facet-all")),
+            "page_size": _int("page_size", get("page_size"), 10),
+            "facet_limit": _int("facet_limit", get("facet_limit"), 10),
+            "facet_all": tuple(get_list("facet_all")),
         }
         f, t = get("from"), get("to")
         kw["date_from"] = parse_date_bound(f) if f else None
         kw["date_to"] = parse_date_bound(t, end=True) if t else None
-        if get("exact") is not None:
-            kw["exact"] = _flag(get("exact"))
-        if get("collapse") is not None:
-            kw["collapse"] = _flag(get("collapse"))
+        for name in ("exact", "collapse"):
+            value = _flag(name, get(name))
+            if value is not None:
+                kw[name] = value
         return cls(**kw)

@@ -1,11 +1,14 @@
 """SearchRequest validation and from_args (no index needed)."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
 
 from marsad.search.request import MAX_QUERY_CHARS, MAX_RESULT_WINDOW, SearchRequest, SearchRequestError
+
+ARABIC_FIRST_RE = re.compile(r"^[\u0600-\u06FF]")
 
 
 def test_from_args_plain_dict_and_lists():
@@ -53,3 +56,29 @@ def test_deep_paging_boundary_is_allowed():
 def test_filters_deduplicated_and_empty_dropped():
     r = SearchRequest(filters={"outlet": ("sabq", "sabq"), "actor": ()})
     assert r.filters == {"outlet": ("sabq",)}
+
+
+@pytest.mark.parametrize("args, word", [
+    ({"foo": "1"}, "foo"), ({"size": "3"}, "size"), ({"page-size": "3"}, "page-size"),
+    ({"facet-limit": "3"}, "facet-limit"), ({"facet-all": "outlet"}, "facet-all"),
+    ({"exact": "maybe"}, "exact"), ({"collapse": "2"}, "collapse"),
+])
+def test_undocumented_names_and_bad_booleans_are_refused(args, word):
+    """Issue 17: aliases and unknown names were read or ignored silently; exact=maybe was false."""
+    with pytest.raises(SearchRequestError, match=word) as e:
+        SearchRequest.from_args(args)
+    assert ARABIC_FIRST_RE.match(str(e.value))
+
+
+def test_ignore_unknown_skips_names_but_still_checks_values():
+    assert SearchRequest.from_args({"q": "حلب", "utm_source": "x"}, ignore_unknown=True).q == "حلب"
+    with pytest.raises(SearchRequestError, match="exact"):
+        SearchRequest.from_args({"exact": "maybe", "utm_source": "x"}, ignore_unknown=True)
+
+
+def test_booleans_and_empty_values():
+    assert SearchRequest.from_args({"exact": "TRUE", "collapse": "off"}).exact is True
+    assert SearchRequest.from_args({"collapse": "no"}).collapse is False
+    r = SearchRequest.from_args({"exact": "", "collapse": ""})  # empty = the default
+    assert r.exact is False and r.collapse is True
+

@@ -282,7 +282,9 @@ def test_date_facet_limit_cuts_years_never_the_months_of_a_selected_year(searche
     got = {b.value: b.count for b in res.facets["date"].buckets}
     assert {v: c for v, c in got.items() if len(v) == 7} == dict(months_2015)  # all months, limit 1
     years = {r.date.year for r in records if r.date}
-    assert [v for v in got if len(v) == 4] == ["2015"] and res.facets["date"].other == len(years) - 1
+    # the limit of 1 is taken by the selected year; the other years and the unknown bucket are left out
+    unknown_left_out = 1 if res.facets["date"].unknown else 0
+    assert [v for v in got if len(v) == 4] == ["2015"] and res.facets["date"].other == len(years) - 1 + unknown_left_out
     # a month of the data range with no match stays, at 0; months beyond the data are not invented
     early = run(searcher, SearchRequest(filters={"date": ("2015",)}, date_to=date(2015, int(first[5:]), calendar.monthrange(2015, int(first[5:]))[1])))
     got = {b.value: b.count for b in early.facets["date"].buckets if len(b.value) == 7}
@@ -293,9 +295,27 @@ def test_date_facet_limit_cuts_years_never_the_months_of_a_selected_year(searche
 def test_top_n_and_other(searcher):
     res = run(searcher, SearchRequest(q="", facet_limit=3))
     f = res.facets["outlet"]
-    assert len([b for b in f.buckets if b.value]) == 3 and f.other > 0
+    assert len(f.buckets) == 3 and f.other > 0
     full = run(searcher, SearchRequest(q="", facet_all=("outlet",))).facets["outlet"]
-    assert len([b for b in full.buckets if b.value]) == 3 + f.other
+    assert len(full.buckets) == 3 + f.other
+
+
+@pytest.mark.parametrize("limit", [0, 1, 2, 5])
+def test_facet_limit_returns_exactly_that_many_buckets(searcher, limit):
+    """facet_limit=N is N buckets, the unknown bucket counted among them (it was N+1: issue 17)."""
+    res = run(searcher, SearchRequest(q="سوريا", facet_limit=limit))
+    for name in ("outlet", "province", "actor"):
+        f = res.facets[name]
+        full = run(searcher, SearchRequest(q="سوريا", facet_all=(name,))).facets[name]
+        assert len(f.buckets) == min(limit, len(full.buckets)), (name, f.buckets)
+        assert len(f.buckets) + f.other == len(full.buckets)
+        # the buckets kept are the ones with most documents, unknown included
+        want = sorted((b.count for b in full.buckets), reverse=True)[:limit]
+        assert sorted((b.count for b in f.buckets), reverse=True) == want
+    # a selected value keeps its place and counts toward the limit
+    sel = run(searcher, SearchRequest(q="سوريا", filters={"province": ("درعا",)}, facet_limit=limit))
+    f = sel.facets["province"]
+    assert "درعا" in [b.value for b in f.buckets] and len(f.buckets) == max(1, limit)
 
 
 def test_facet_value_search(ix):
