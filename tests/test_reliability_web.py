@@ -310,12 +310,14 @@ def test_request_limits_through_the_web(client, monkeypatch):
     j = client.get("/api/search?q=" + quote("مد*")).get_json()
     assert "expansion_capped" in j["notice_codes"], j["notices"]
     monkeypatch.undo()
-    # a user cannot lift the per-request time limit from the URL
-    assert client.get("/api/search?q=سوريا&time_limit=3600").status_code == 200
+    # a user cannot lift the per-request time limit from the URL: it is no parameter (a 400 says so)
+    r = client.get("/api/search?q=سوريا&time_limit=3600")
+    assert r.status_code == 400 and "time_limit" in r.get_json()["error"]
+    assert client.get("/?q=سوريا&time_limit=3600").status_code == 200  # the page ignores it
     # past the time limit, the page and the API say the results are partial (not an error, not a hang)
     import marsad.web.views as views
     real = views._search_request
-    monkeypatch.setattr(views, "_search_request", lambda args: real(args).replace(time_limit=1e-9))
+    monkeypatch.setattr(views, "_search_request", lambda *a, **k: real(*a, **k).replace(time_limit=1e-9))
     j = client.get("/api/search?q=سوريا OR خبر OR نص").get_json()
     assert j["partial"] is True and "partial" in j["notice_codes"] and any("جزئية" in n for n in j["notices"])
     assert "نتائج جزئية" in client.get("/?q=سوريا OR خبر OR نص").get_data(as_text=True)

@@ -13,13 +13,17 @@ shareable and everything works without JavaScript.
 """
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from flask import url_for
+from flask import current_app, url_for
 
-__all__ = ["FACETS", "SearchState", "search_url", "doc_url", "api_search_url", "facet_page_url"]
+__all__ = ["FACETS", "SearchState", "search_url", "doc_url", "api_search_url", "facet_page_url", "static_url",
+           "static_fingerprint"]
 
 FACETS = ("outlet", "province", "actor", "date")
 # every parameter the page passes on, in canonical URL order ("page" is dropped on any change)
@@ -214,3 +218,28 @@ def facet_page_url(name: str, state: SearchState, q: str | None = None) -> str:
     base = url_for("pages.facet", name=name)
     pairs = list(state.pairs) + ([("fq", q)] if q else [])
     return f"{base}?{urlencode(pairs)}" if pairs else base
+
+
+@lru_cache(maxsize=256)
+def _digest(path: str, mtime_ns: int, size: int) -> str:
+    # keyed on mtime and size too: a file edited while the server runs gets a new fingerprint
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+
+
+def static_fingerprint(filename: str) -> str | None:
+    """The first 12 hex digits of the SHA-256 of a static file's content (None if there is no such file)."""
+    folder = current_app.static_folder
+    if not folder:
+        return None
+    path = (Path(folder) / filename).resolve()
+    if not path.is_relative_to(Path(folder).resolve()) or not path.is_file():
+        return None
+    st = path.stat()
+    return _digest(str(path), st.st_mtime_ns, st.st_size)
+
+
+def static_url(filename: str) -> str:
+    """A static file's URL with its content fingerprint (``/static/marsad.css?v=3f2a…``): the
+    server lets browsers keep such a URL for a year, and a changed file gets a new URL."""
+    v = static_fingerprint(filename)
+    return url_for("static", filename=filename, v=v) if v else url_for("static", filename=filename)

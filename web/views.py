@@ -20,8 +20,9 @@ from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 
 from marsad import search
-from marsad.search.request import FACET_LABELS, MAX_RESULT_WINDOW, SearchRequest, SearchRequestError
-from marsad.web import charts
+from marsad.search.request import (FACET_LABELS, MAX_RESULT_WINDOW, SearchRequest, SearchRequestError, bilingual,
+                                   unknown_parameters)
+from marsad.web import charts, openapi as openapi_doc
 from marsad.web.indexholder import IndexUnavailable
 from marsad.web.urls import FACETS, SearchState, api_search_url, doc_url, facet_page_url, search_url
 
@@ -53,20 +54,22 @@ def _with_index(fn: Any) -> Any:
     return current_app.extensions["marsad_index"].call(fn)
 
 
-def _search_request(args: Any) -> Any:
+def _search_request(args: Any, ignore_unknown: bool = False) -> Any:
     """Validate the URL parameters; a bad one is a BadRequest (400) with the search layer's message.
 
+    The page and the API share this one parser; only the page passes
+    ``ignore_unknown`` (links from elsewhere may carry their own parameters).
     Only validation errors become 400: a ValueError raised while searching is a
     bug and answers 500.
     """
     try:
-        return SearchRequest.from_args(args)
+        return SearchRequest.from_args(args, ignore_unknown=ignore_unknown)
     except (SearchRequestError, ValueError, TypeError) as exc:
         raise BadRequest(str(exc)) from None
 
 
-def _run(args: Any) -> dict[str, Any]:
-    req = _search_request(args)  # validate first: a bad parameter is a 400 even without an index
+def _run(args: Any, ignore_unknown: bool = False) -> dict[str, Any]:
+    req = _search_request(args, ignore_unknown)  # validate first: a bad parameter is a 400 even without an index
     try:
         result = _with_index(lambda ix: search.run(ix, req))
     except SearchRequestError as exc:  # a limit only the parsed query can break (too many terms): 400
@@ -89,7 +92,7 @@ def _facet_values(name: str, q: str, args: Any) -> dict[str, Any]:
     if name not in FACETS:
         raise NotFound(f"unknown facet {name!r}: use one of {', '.join(FACETS)}")
     try:
-        req = _search_request(args) if args is not None else None
+        req = _search_request(args, ignore_unknown=True) if args is not None else None  # the facet page
         found = _with_index(lambda ix: search.facet_values(ix, name, q, request=req))
     except SearchRequestError as exc:
         raise BadRequest(str(exc)) from None
@@ -132,7 +135,7 @@ def search_page() -> Any:
     state = SearchState.from_args(request.args)
     ctx: dict[str, Any] = {"state": state, "result": None, "error": None}
     try:
-        result = _run(request.args)
+        result = _run(request.args, ignore_unknown=True)
     except BadRequest as exc:  # a bad parameter, said in the page
         ctx["error"] = str(exc)
         return render_template("search.html", **ctx), 400
@@ -182,6 +185,38 @@ def healthz() -> Response:
 
 # ------------------------------------------------------------------ JSON API
 
+def _openapi_path(rule: str) -> str:
+    """A Flask rule as an OpenAPI path: ``/api/doc/<path:doc_id>`` -> ``/api/doc/{doc_id}``."""
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
+
+
+@api.before_request
+def _only_documented_parameters() -> None:
+    """Every API route takes only the query parameters its OpenAPI entry lists: ``foo`` is a 400."""
+    rule = request.url_rule
+    if rule is None:  # no route: the 404/405 comes next
+        return
+    accepted = openapi_doc.query_parameters(_openapi_path(rule.rule))
+    unknown = [k for k in dict.fromkeys(request.args.keys()) if k not in accepted]
+    if unknown:
+        raise BadRequest(str(unknown_parameters(unknown, accepted)))
+
+
+# Every key of the document, in this order, present (null when the index has no value: a stored
+# field that was empty is absent in Whoosh, and then a client would meet a missing key)
+_DOCUMENT_KEYS = tuple(openapi_doc.spec()["components"]["schemas"]["Document"]["properties"])
+_LIST_KEYS = {"provinces", "actors", "copies", "evidence"}
+
+
+def _document_json(doc: dict[str, Any]) -> dict[str, Any]:
+    out = {k: doc.get(k, [] if k in _LIST_KEYS else None) for k in _DOCUMENT_KEYS}
+    for k in ("title", "body"):
+        out[k] = out[k] or ""
+    for k in ("outlet", "url", "date_precision", "date_source"):
+        out[k] = out[k] or None
+    return out
+
+
 @api.route("/search", endpoint="search")
 def search_api() -> Response:
     """The same SearchResult dict as the page and ``marsad search --json``."""
@@ -190,8 +225,7 @@ def search_api() -> Response:
 
 @api.route("/doc/<path:doc_id>")
 def doc_api(doc_id: str) -> Response:
-    doc = _document(doc_id)
-    return jsonify(doc)
+    return jsonify(_document_json(_document(doc_id)))
 
 
 @api.route("/doc/<path:doc_id>/similar")
@@ -203,76 +237,16 @@ def similar_api(doc_id: str) -> Response:
 @api.route("/facets/<name>")
 def facets_api(name: str) -> Response:
     q = (request.args.get("q") or "").strip()
-    if len(q) > 100:
-        return _json_error("q is too long: at most 100 characters for a facet value search", 400)
+    if len(q) > openapi_doc.FACET_QUERY_MAX:
+        raise BadRequest(bilingual(
+            f"نص البحث في قيم التصنيف طويل جدًا: {openapi_doc.FACET_QUERY_MAX} حرف على الأكثر",
+            f"q is too long: at most {openapi_doc.FACET_QUERY_MAX} characters for a facet value search"))
     return jsonify(_facet_values(name, q, None))  # counted over all documents
 
 
 @api.route("/openapi.json")
 def openapi() -> Response:
-    return jsonify(_openapi_spec())
-
-
-def _openapi_spec() -> dict[str, Any]:
-    str_param = {"type": "string"}
-    multi = {"type": "array", "items": {"type": "string"}}
-
-    def qp(name: str, schema: dict[str, Any], desc: str, style_multi: bool = False) -> dict[str, Any]:
-        p = {"name": name, "in": "query", "required": False, "schema": schema, "description": desc}
-        if style_multi:
-            p.update(style="form", explode=True)
-        return p
-
-    search_params = [
-        qp("q", str_param, "query: words (all must match), \"phrases\", OR/أو, -word, word*, word~, =word, "
-           "outlet:/مصدر:, province:/محافظة:, actor:/جهة:, date:2015-01..2015-06 / تاريخ:2015"),
-        *(qp(f, multi, f"selected {f} values (OR within the facet, AND across facets); empty = unknown", True)
-          for f in FACETS),
-        qp("from", str_param, "earliest date: YYYY, YYYY-MM or YYYY-MM-DD"),
-        qp("to", str_param, "latest date: YYYY, YYYY-MM or YYYY-MM-DD"),
-        qp("sort", {"type": "string", "enum": list(SORT_LABELS)}, "order of hits"),
-        qp("page", {"type": "integer", "minimum": 1}, "page number"),
-        qp("page_size", {"type": "integer", "minimum": 1, "maximum": 100}, "hits per page"),
-        qp("facet_limit", {"type": "integer", "minimum": 0}, "top N values per facet"),
-        qp("facet_all", multi, "facets for which every value is returned", True),
-        qp("exact", {"type": "boolean"}, "search the exact (unstemmed) level"),
-    ]
-    err = {"description": "error", "content": {"application/json": {"schema": {
-        "type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]}}}}
-    ok = {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}
-    return {
-        "openapi": "3.0.3",
-        "info": {"title": "Marsad (مرصد) search API", "version": "1",
-                 "description": "Faceted search over Arabic news about the war in Syria. Read-only."},
-        "paths": {
-            "/api/search": {"get": {
-                "summary": "search; the same SearchResult as `marsad search --json`",
-                "parameters": search_params,
-                "responses": {"200": {**ok, "description": "SearchResult: query, total, page, page_size, "
-                                      "hits[{id,title,outlet,date,date_precision,provinces,actors,score,"
-                                      "snippet,url,copies}], facets{outlet,province,actor,date:"
-                                      "[{value,count,selected,label}]}, facet_info, took_ms, notices, "
-                                      "fallback, suggestion, partial, sort"},
-                              "400": err, "503": err}}},
-            "/api/doc/{id}": {"get": {
-                "summary": "one document: text, facets and the evidence for each",
-                "parameters": [{"name": "id", "in": "path", "required": True, "schema": str_param}],
-                "responses": {"200": ok, "404": err, "503": err}}},
-            "/api/doc/{id}/similar": {"get": {
-                "summary": "more like this",
-                "parameters": [{"name": "id", "in": "path", "required": True, "schema": str_param}],
-                "responses": {"200": ok, "404": err, "503": err}}},
-            "/api/facets/{name}": {"get": {
-                "summary": "search within the values of a facet",
-                "parameters": [
-                    {"name": "name", "in": "path", "required": True,
-                     "schema": {"type": "string", "enum": list(FACETS)}},
-                    qp("q", str_param, "text the values should match (normalized, prefix)")],
-                "responses": {"200": ok, "400": err, "404": err, "503": err}}},
-            "/healthz": {"get": {"summary": "liveness and index status",
-                                 "responses": {"200": ok, "503": err}}},
-        },
-    }
+    return jsonify(openapi_doc.spec())
 
 
 # ------------------------------------------------------------------ document helpers

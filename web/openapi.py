@@ -1,0 +1,258 @@
+"""The OpenAPI 3.0.3 document of Marsad's JSON API, served at ``/api/openapi.json``.
+
+The search parameters come from :data:`marsad.search.request.PARAMETERS`, the
+list ``SearchRequest.from_args`` accepts (and refuses any other name), so the
+document and the parser cannot drift apart. The response schemas are complete
+(no bare ``object``) and closed (``additionalProperties: false``) where the
+shape is this code's own: ``tests/test_web_openapi.py`` validates real
+responses against them, walks Flask's URL map against ``paths`` both ways, and
+checks every query parameter a handler reads is documented.
+
+>>> doc = spec()
+>>> doc["openapi"], sorted(doc["paths"])[:2]
+('3.0.3', ['/api/doc/{doc_id}', '/api/doc/{doc_id}/similar'])
+"""
+from __future__ import annotations
+
+import copy
+from functools import lru_cache
+from typing import Any
+
+from marsad.search.request import FACET_LABELS, FACETS, MAX_QUERY_CHARS, PARAMETERS, SORTS, Param
+from marsad.search.results import NOTICES
+
+__all__ = ["spec", "query_parameters", "FACET_QUERY_MAX"]
+
+FACET_QUERY_MAX = 100  # characters of q in /api/facets/<name>
+
+JSON = "application/json"
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {**schema, "nullable": True}
+
+
+def _closed(properties: dict[str, Any], required: list[str] | None = None, **extra: Any) -> dict[str, Any]:
+    """An object schema whose every key is listed (``required``: all of them unless given)."""
+    out = {"type": "object", "properties": properties, "additionalProperties": False, **extra}
+    required = list(properties) if required is None else required
+    if required:  # OpenAPI 3.0: a "required" list must not be empty
+        out["required"] = required
+    return out
+
+
+STR = {"type": "string"}
+INT0 = {"type": "integer", "minimum": 0}
+STRS = {"type": "array", "items": STR}
+
+
+def _per_facet(schema: dict[str, Any], required: bool = True) -> dict[str, Any]:
+    return _closed({f: copy.deepcopy(schema) for f in FACETS}, None if required else [])
+
+
+def _schemas() -> dict[str, Any]:
+    bucket = _closed({
+        "value": {**STR, "description": "the canonical value; \"\" is the unknown bucket; dates YYYY or YYYY-MM"},
+        "count": INT0,
+        "selected": {"type": "boolean"},
+        "label": _nullable({**STR, "description": "a display label when it differs from value (غير معروف)"}),
+    })
+    copy_ = _closed({"id": STR, "outlet": _nullable(STR), "url": _nullable(STR)},
+                    description="a syndicated copy of the same article")
+    date = _nullable({**STR, "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$",
+                      "description": "ISO date at its precision: YYYY-MM-DD, YYYY-MM or YYYY"})
+    precision = _nullable({"type": "string", "enum": ["day", "month", "year", None]})  # 3.0.3: null listed
+    hit = _closed({
+        "id": STR, "title": STR, "outlet": _nullable(STR), "date": date, "date_precision": precision,
+        "provinces": STRS, "actors": STRS,
+        "score": _nullable({"type": "number", "description": "BM25F score; null when sorted by date"}),
+        "snippet": {**STR, "description": "HTML: the original text escaped, matched words in <mark>"},
+        "url": _nullable(STR), "copies": {"type": "array", "items": _ref("Copy")},
+        "title_html": {**STR, "description": "HTML: the title escaped, matched words in <mark>"},
+    })
+    facet_info = _closed({"label": STR, "other": {**INT0, "description": "buckets with documents left out"},
+                          "unknown": {**INT0, "description": "matches with no value for this facet"}})
+    result = _closed({
+        "query": STR,
+        "total": {**INT0, "description": "matching articles, syndicated copies counted once"},
+        "page": {"type": "integer", "minimum": 1},
+        "page_size": {"type": "integer", "minimum": 1},
+        "hits": {"type": "array", "items": _ref("Hit")},
+        "facets": _per_facet({"type": "array", "items": _ref("FacetBucket")}),
+        "took_ms": {"type": "number", "minimum": 0},
+        "parsed_query": {**STR, "description": "what the query became (for debugging)"},
+        "notices": {"type": "array", "items": STR, "description": "what the user should know, in Arabic"},
+        "fallback": {"type": "boolean", "description": "the query could not be parsed; searched as plain words"},
+        "suggestion": _nullable({**STR, "description": "did you mean"}),
+        "partial": {"type": "boolean", "description": "the time limit was hit: results are partial"},
+        "sort": {"type": "string", "enum": list(SORTS)},
+        "total_docs": {**INT0, "description": "matching documents before copies are collapsed"},
+        "query_filters": _per_facet(STRS, required=False),
+        "query_rest": {**STR, "description": "the query without the field filters typed in it"},
+        "notice_codes": {"type": "array", "items": {"type": "string", "enum": sorted(NOTICES)}},
+        "facet_info": _per_facet(_ref("FacetInfo")),
+    }, description="the same object as `marsad search --json`")
+    evidence = _closed({
+        "facet": {"type": "string", "enum": list(FACETS)},
+        "value": STR,
+        "source": {**STR, "description": "title, body, url, path or metadata:<key>"},
+        "match": STR,
+        "start": _nullable(INT0), "end": _nullable(INT0),
+        "rule": STR,
+    }, required=["facet", "value", "source", "match", "start", "end"],
+        description="why a facet has a value: the string that produced it and where")
+    document = _closed({
+        "id": STR, "title": STR, "body": STR, "outlet": _nullable(STR), "date": date,
+        "date_precision": precision,
+        "date_source": _nullable({"type": "string", "description": "metadata, text or inferred"}),
+        "provinces": STRS, "actors": STRS, "url": _nullable(STR),
+        "copies": {"type": "array", "items": _ref("Copy")},
+        "evidence": {"type": "array", "items": _ref("Evidence")},
+        "source_path": _nullable({**STR, "description": "where the build read it"}),
+        "content_hash": _nullable(STR),
+        "duplicate_of": _nullable({**STR, "description": "id of the first record with this content"}),
+        "ingested": _nullable({**STR, "description": "when the build or update that wrote it ran"}),
+    }, required=["id", "title", "body", "outlet", "date", "date_precision", "provinces", "actors", "url",
+                 "copies", "evidence"])
+    similar = _closed({"id": STR, "hits": {"type": "array", "items": _ref("Hit")}})
+    facet_values = _closed({
+        "name": {"type": "string", "enum": list(FACETS)}, "label": STR,
+        "buckets": {"type": "array", "items": _ref("FacetBucket")},
+        "other": INT0, "unknown": INT0,
+    })
+    # /healthz may grow fields (its owner adds index details): open on purpose
+    health = {"type": "object", "properties": {
+        "status": {"type": "string", "enum": ["ok"]},
+        "documents": _nullable(INT0), "reopens": INT0}, "required": ["status"]}
+    error = _closed({"error": {**STR, "description": "what is wrong and what to do (Arabic, then English)"}})
+    # the outline of this document itself (the full rules are the OpenAPI 3.0.3 specification's)
+    response = {"type": "object", "properties": {  # a response or a $ref to one
+        "description": STR, "content": {"type": "object", "additionalProperties": {
+            "type": "object", "properties": {"schema": {"type": "object", "additionalProperties": True}}}},
+        "$ref": STR}}
+    operation = {"type": "object", "required": ["responses"], "properties": {
+        "operationId": STR, "summary": STR, "description": STR,
+        "parameters": {"type": "array", "items": {"type": "object", "required": ["name", "in"], "properties": {
+            "name": STR, "in": {"type": "string", "enum": ["query", "path"]}, "required": {"type": "boolean"},
+            "description": STR, "schema": {"type": "object", "additionalProperties": True},
+            "style": STR, "explode": {"type": "boolean"}}}},
+        "responses": {"type": "object", "additionalProperties": response}}}
+    document_of_api = {"type": "object", "required": ["openapi", "info", "paths", "components"], "properties": {
+        "openapi": {"type": "string", "enum": ["3.0.3"]},
+        "info": {"type": "object", "required": ["title", "version"],
+                 "properties": {"title": STR, "version": STR, "description": STR}},
+        "paths": {"type": "object", "additionalProperties": {
+            "type": "object", "properties": {"get": operation}, "additionalProperties": False}},
+        "components": {"type": "object", "properties": {
+            "schemas": {"type": "object", "additionalProperties": {"type": "object", "additionalProperties": True}},
+            "responses": {"type": "object", "additionalProperties": response}}}}}
+    return {"FacetBucket": bucket, "FacetInfo": facet_info, "Copy": copy_, "Hit": hit, "SearchResult": result,
+            "Evidence": evidence, "Document": document, "Similar": similar, "FacetValues": facet_values,
+            "Health": health, "Error": error, "OpenAPIDocument": document_of_api}
+
+
+def _param(p: Param) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": p.type}
+    for key in ("minimum", "maximum", "pattern", "default"):
+        if getattr(p, key) is not None:
+            schema[key] = getattr(p, key)
+    if p.enum:
+        schema["enum"] = list(p.enum)
+    if p.name == "q":
+        schema["maxLength"] = MAX_QUERY_CHARS
+    out: dict[str, Any] = {"name": p.name, "in": "query", "required": False, "description": p.description}
+    if p.repeat:
+        schema.pop("default", None)
+        out.update(schema={"type": "array", "items": schema}, style="form", explode=True)
+    else:
+        out["schema"] = schema
+    return out
+
+
+def _ok(schema: str, description: str) -> dict[str, Any]:
+    return {"description": description, "content": {JSON: {"schema": _ref(schema)}}}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    return {str(c): {"$ref": f"#/components/responses/E{c}"} for c in (*codes, 405, 414, 500)}
+
+
+ERROR_MEANINGS = {
+    400: "a bad parameter: an unknown name, a value of the wrong type or out of range",
+    404: "no such document or facet",
+    405: "not GET: the API is read-only (the Allow header lists the methods)",
+    414: "the query string is too long",
+    500: "an unexpected fault (logged on the server; no details are sent)",
+    503: "the index is missing, damaged or being replaced",
+}
+
+
+@lru_cache(maxsize=1)
+def _spec() -> dict[str, Any]:
+    doc_id = {"name": "doc_id", "in": "path", "required": True, "schema": STR,
+              "description": "the document id, percent-encoded (an id may be a URL: '/' as %2F)"}
+    facet_name = {"name": "name", "in": "path", "required": True,
+                  "schema": {"type": "string", "enum": list(FACETS)},
+                  "description": "the facet: " + ", ".join(f"{k} ({v})" for k, v in FACET_LABELS.items())}
+    facet_q = {"name": "q", "in": "query", "required": False,
+               "schema": {"type": "string", "maxLength": FACET_QUERY_MAX},
+               "description": "text the values should contain (normalized: ادلب finds إدلب; aliases too)"}
+    paths = {
+        "/api/search": {"get": {
+            "operationId": "search",
+            "summary": "search; the same SearchResult as `marsad search --json`",
+            "description": "Any parameter not listed here is refused with a 400.",
+            "parameters": [_param(p) for p in PARAMETERS],
+            "responses": {"200": _ok("SearchResult", "the result page"), **_errors(400, 503)}}},
+        "/api/doc/{doc_id}": {"get": {
+            "operationId": "getDocument",
+            "summary": "one document: text, facets and the evidence for each value",
+            "parameters": [doc_id],
+            "responses": {"200": _ok("Document", "the document"), **_errors(400, 404, 503)}}},
+        "/api/doc/{doc_id}/similar": {"get": {
+            "operationId": "similarDocuments",
+            "summary": "more like this: documents with the same key terms, copies left out",
+            "parameters": [doc_id],
+            "responses": {"200": _ok("Similar", "the similar documents"), **_errors(400, 404, 503)}}},
+        "/api/facets/{name}": {"get": {
+            "operationId": "facetValues",
+            "summary": "search within the values of a facet, counted over all documents",
+            "parameters": [facet_name, facet_q],
+            "responses": {"200": _ok("FacetValues", "the matching values"), **_errors(400, 404, 503)}}},
+        "/api/openapi.json": {"get": {
+            "operationId": "openapi",
+            "summary": "this document",
+            "responses": {"200": _ok("OpenAPIDocument", "the OpenAPI 3.0.3 document"), **_errors(400)}}},
+        "/healthz": {"get": {
+            "operationId": "health",
+            "summary": "liveness and index status: 503 with the reason when the index cannot be searched",
+            "responses": {"200": _ok("Health", "the index is searchable"), **_errors(503)}}},
+    }
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Marsad (مرصد) search API", "version": "1",
+                 "description": "Faceted search over Arabic news about the war in Syria. Read-only: every "
+                                "operation is a GET. Error messages are Arabic first, English in parentheses."},
+        "paths": paths,
+        "components": {
+            "schemas": _schemas(),
+            "responses": {f"E{c}": _ok("Error", m) for c, m in ERROR_MEANINGS.items()},
+        },
+    }
+
+
+def spec() -> dict[str, Any]:
+    """The document (a fresh copy: callers may change it)."""
+    return copy.deepcopy(_spec())
+
+
+@lru_cache(maxsize=None)
+def query_parameters(path: str) -> tuple[str, ...]:
+    """The query parameter names documented for ``path`` (an OpenAPI path such as
+    ``/api/facets/{name}``), in the document's order; none for a path not in it."""
+    op = _spec()["paths"].get(path, {}).get("get", {})
+    return tuple(p["name"] for p in op.get("parameters", []) if p["in"] == "query")
