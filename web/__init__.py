@@ -60,9 +60,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # flask-compress: zstd, br or gzip as the client accepts; HTML, CSS, JS, JSON and SVG of 500
         # bytes or more (the search page: 65 KB -> 8 KB gzipped); "Vary: Accept-Encoding" on every response
         COMPRESS_MIN_SIZE=500,
+        # preferred when a client accepts several; levels from bench/bench_transfer.py on the search
+        # page (46.9 KB): br 5 -> 7.0 KB, zstd 6 -> 7.7 KB, gzip 6 -> 7.6 KB (library defaults br 4 and
+        # zstd 3 gave 7.9 and 8.5 KB, larger than gzip)
+        COMPRESS_ALGORITHM=["br", "zstd", "gzip", "deflate"],
+        COMPRESS_BR_LEVEL=5,
+        COMPRESS_ZSTD_LEVEL=6,
         # static files are sent as streams: gzip for them too (flask-compress leaves it out of the
         # streaming list by default, and gzip is what every client accepts)
-        COMPRESS_ALGORITHM_STREAMING=["zstd", "br", "gzip", "deflate"],
+        COMPRESS_ALGORITHM_STREAMING=["br", "zstd", "gzip", "deflate"],
     )
     app.config.from_prefixed_env("MARSAD")
     if test_config:
