@@ -303,3 +303,10 @@ def test_every_405_names_the_allowed_methods(app, client):
             assert r.status_code == 405, (method, url)
             allow = {m.strip() for m in r.headers["Allow"].split(",")}
             assert allow == rule.methods, (url, allow)
+
+
+def test_the_pages_links_carry_only_documented_parameters():
+    """Every parameter a page link or hidden field passes on is one the API accepts (the API link too)."""
+    from marsad.search.request import PARAMETER_NAMES
+    from marsad.web.urls import PARAMS
+    assert set(PARAMS) == set(PARAMETER_NAMES)
