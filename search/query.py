@@ -38,8 +38,9 @@ from marsad.analyzers import exact_analyzer, normalize, stem_analyzer
 from marsad.analyzers.tokenizers import iter_words
 from marsad.index.extract.dates import month_number
 from marsad.search.facets import ReaderData, resolve_values, unknown_value
-from marsad.search.request import (MAX_FUZZY_EXPANSIONS, MAX_PREFIX_EXPANSIONS, MAX_QUERY_TERMS,
-                            SearchRequestError, bilingual, period_bound, period_of)
+from marsad.search.request import (MAX_EXPANSION_SCAN, MAX_FUZZY_EXPANSIONS, MAX_PREFIX_EXPANSIONS,
+                                   MAX_QUERY_EXPANSIONS, MAX_QUERY_TERMS, MIN_EXPANSIONS_PER_WORD,
+                                   MIN_PREFIX_CHARS, SearchRequestError, bilingual, period_bound, period_of)
 from marsad.search.results import notice
 
 __all__ = ["parse", "compile_query", "lift_filters", "CompiledQuery", "QueryParseError", "QueryTooComplex",
@@ -348,6 +349,17 @@ def lift_filters(q: str, ast: Node) -> tuple[Node, dict[str, list[str]], str]:
     return (keep[0] if len(keep) == 1 else And(keep)), lifted, " ".join(rest.split())
 
 
+def _words(node: Node) -> list[Word]:
+    """Every ``Word`` of the tree."""
+    if isinstance(node, Word):
+        return [node]
+    if isinstance(node, Not):
+        return _words(node.child)
+    if isinstance(node, (And, Or)):
+        return [w for c in node.children for w in _words(c)]
+    return []
+
+
 def count_terms(node: Node) -> int:
     if isinstance(node, (Word, Phrase, FieldFilter)):
         return 1
@@ -461,6 +473,24 @@ class _Compiler:
         self.stem_an, self.exact_an = stem_analyzer(), exact_analyzer()
         self.boosts: list[wq.Query] = []
         self.cq = CompiledQuery(wq.NullQuery, wq.NullQuery, None)
+        self.word_cap = MAX_PREFIX_EXPANSIONS  # per word*/word~, set by share_expansions
+        self.scan_cap = MAX_EXPANSION_SCAN
+        self._cache: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        self._cut: set[str] = set()  # prefixes whose scan hit scan_cap
+
+    def share_expansions(self, ast: Node) -> None:
+        """Share the query's expansion and scan budgets among its distinct
+        ``word*`` / ``word~`` (say so when a word gets less than its own cap)."""
+        words = {(w.mode, normalize(w.text)) for w in _words(ast) if w.mode in ("prefix", "fuzzy")
+                 and not (w.mode == "prefix" and len(normalize(w.text)) < MIN_PREFIX_CHARS)}
+        if not words:
+            return
+        n = len(words)
+        self.word_cap = min(MAX_PREFIX_EXPANSIONS, max(MIN_EXPANSIONS_PER_WORD, MAX_QUERY_EXPANSIONS // n))
+        self.scan_cap = MAX_EXPANSION_SCAN // n
+        if self.word_cap < MAX_FUZZY_EXPANSIONS:
+            self.cq.notices.append(notice("query_expansions_capped", words=n, cap=self.word_cap,
+                                          total=MAX_QUERY_EXPANSIONS))
 
     # -- words
     def _terms(self, text: str, level: str) -> list[tuple[str, int]]:
@@ -491,12 +521,15 @@ class _Compiler:
         return wq.Or([wq.Phrase(fields[0], words, slop=slop, boost=TITLE_BOOST),
                       wq.Phrase(fields[1], words, slop=slop)])
 
-    def word(self, node: Word, positive: bool) -> wq.Query | None:
+    def word(self, node: Word, positive: bool, seen: set[tuple[str, str]] | None = None) -> wq.Query | None:
         mode = "exact" if self.exact_all and node.mode == "stem" else node.mode
         if mode == "prefix":
-            return self._expand(node, positive, self._prefix_terms(node.text), "prefix")
+            if len(normalize(node.text)) < MIN_PREFIX_CHARS:
+                self.cq.notices.append(notice("prefix_too_short", word=node.text))
+                return None  # dropped like a stop word: an AND does not fail on it
+            return self._expand(node, positive, self._prefix_terms(node.text), "prefix", seen)
         if mode == "fuzzy":
-            return self._expand(node, positive, [("stem", t) for t in self._fuzzy_terms(node)], "fuzzy")
+            return self._expand(node, positive, [("stem", t) for t in self._fuzzy_terms(node)], "fuzzy", seen)
         level = "exact" if mode == "exact" else "stem"
         got = self._analyzed(node.text, level, positive, notice("stop_word", word=node.text))
         if got is None:
@@ -510,26 +543,49 @@ class _Compiler:
                 self.boosts.append(self._either(("title_exact", "body_exact"), e))
         return self._either(fields, terms[0][0])
 
+    def _scan(self, field: str, prefix: str, limit: int) -> tuple[dict[str, int], bool]:
+        """``{term: doc frequency}`` of the terms of ``field`` starting with
+        ``prefix``, reading at most ``limit`` term entries (summed over the
+        segments); True when the limit cut the scan short."""
+        found: dict[str, int] = {}
+        n = 0
+        for leaf, _ in self.reader.leaf_readers():
+            for t, info in leaf.iter_prefix(field, prefix):
+                n += 1
+                if n > limit:
+                    return found, True
+                t = t.decode("utf-8") if isinstance(t, bytes) else t
+                found[t] = found.get(t, 0) + info.doc_frequency()
+        return found, False
+
     def _prefix_terms(self, text: str) -> list[tuple[str, str]]:
         """``(level, term)`` of the words starting with ``text``, commonest first.
 
         Both levels: the exact level holds the surface forms (``الس*`` ->
         ``السوريه``, ``السعوديه``), the stem level the forms without clitics
-        (``مفاوض*`` also finds ``والمفاوضات`` through its stem).
+        (``مفاوض*`` also finds ``والمفاوضات`` through its stem). Computed once
+        per query for each distinct prefix (``ال* ... ال*`` reads the index once).
         """
         p = normalize(text)
+        if ("prefix", p) in self._cache:
+            return self._cache[("prefix", p)]
         stem_cands = {p, p[2:] if p.startswith("ال") and len(p) > 3 else p}
         found: dict[tuple[str, str], int] = {}
-        for level, field, cands in (("exact", "body_exact", {p}), ("stem", "body", stem_cands)):
-            for c in cands:
-                if len(c) < 2:
+        cut = False
+        per_level = self.scan_cap // 2
+        for level, fieldname, cands in (("exact", "body_exact", {p}), ("stem", "body", stem_cands)):
+            for c in sorted(cands):
+                if len(c) < MIN_PREFIX_CHARS:
                     continue
-                for i, t in enumerate(self.reader.expand_prefix(field, c)):
-                    if i > 5000:
-                        break
-                    t = t.decode("utf-8") if isinstance(t, bytes) else t
-                    found[(level, t)] = self.reader.doc_frequency(field, t)
-        return [k for k, _ in sorted(found.items(), key=lambda kv: -kv[1])]
+                got, truncated = self._scan(fieldname, c, per_level // len(cands))
+                cut = cut or truncated
+                for t, df in got.items():
+                    found[(level, t)] = df
+        ranked = [k for k, _ in sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))]
+        self._cache[("prefix", p)] = ranked
+        if cut:
+            self._cut.add(p)
+        return ranked
 
     def _fuzzy_terms(self, node: Word) -> list[str]:
         terms = self._terms(node.text, "stem") or [(normalize(node.text), 0)]
@@ -545,21 +601,51 @@ class _Compiler:
             found[t] = self.reader.doc_frequency("body", t)
         return [t for t, _ in sorted(found.items(), key=lambda kv: (kv[0] != base, -kv[1]))]
 
-    def _expand(self, node: Word, positive: bool, terms: list[tuple[str, str]], kind: str) -> wq.Query | None:
-        """OR of the expansions ``(level, term)`` of a ``word*`` or ``word~``, capped."""
-        cap = MAX_PREFIX_EXPANSIONS if kind == "prefix" else MAX_FUZZY_EXPANSIONS
-        if len(terms) > cap:
+    def _redundant(self, level: str, term: str, stems: set[str]) -> bool:
+        """An exact-level expansion whose stem is itself an expansion of the
+        same word: every document it matches is matched already (the same
+        word reached at both levels), so it only costs time."""
+        if level != "exact":
+            return False
+        got = self._terms(term, "stem")
+        return len(got) == 1 and got[0][0] in stems
+
+    def _expand(self, node: Word, positive: bool, terms: list[tuple[str, str]], kind: str,
+                seen: set[tuple[str, str]] | None = None) -> wq.Query | None:
+        """OR of the expansions ``(level, term)`` of a ``word*`` or ``word~``,
+        without duplicates, capped (per word, and per query: :attr:`word_cap`).
+
+        ``seen`` holds the expansions the word's OR siblings already search
+        (``سو* OR سور*``): a union needs each term once.
+        """
+        cap = min(MAX_PREFIX_EXPANSIONS if kind == "prefix" else MAX_FUZZY_EXPANSIONS, self.word_cap)
+        stems = {t for level, t in terms if level == "stem"}
+        picked: list[tuple[str, str]] = []
+        for i, (level, t) in enumerate(terms):
+            if len(picked) >= cap:
+                break
+            if not t or (seen is not None and (level, t) in seen):
+                continue
+            if i < 4 * MAX_PREFIX_EXPANSIONS and self._redundant(level, t, stems):
+                continue
+            picked.append((level, t))
+        mark = "*" if kind == "prefix" else "~"
+        if kind == "prefix" and normalize(node.text) in self._cut:
+            self.cq.notices.append(notice("prefix_too_broad", word=node.text, count=len(terms), cap=cap))
+        elif len(terms) > cap and len(picked) >= cap:
             self.cq.notices.append(notice("expansion_capped", word=node.text, count=len(terms), cap=cap))
-            terms = terms[:cap]
-        terms = [(level, t) for level, t in terms if t]
-        if not terms:
-            self.cq.notices.append(notice("no_expansion", word=node.text + ("*" if kind == "prefix" else "~")))
+        if not picked:
+            if seen is not None and terms:
+                return None  # all of them searched already by a sibling of the OR
+            self.cq.notices.append(notice("no_expansion", word=node.text + mark))
             return wq.NullQuery
+        if seen is not None:
+            seen.update(picked)
         if positive:
-            for level, t in terms:
+            for level, t in picked:
                 (self.cq.exact_terms if level == "exact" else self.cq.stem_terms).add(t)
         fields = {"stem": ("title", "body"), "exact": ("title_exact", "body_exact")}
-        return wq.Or([self._either(fields[level], t) for level, t in terms])
+        return wq.Or([self._either(fields[level], t) for level, t in picked])
 
     def phrase(self, node: Phrase, positive: bool) -> wq.Query | None:
         level = "exact" if node.exact or self.exact_all else "stem"
@@ -591,9 +677,10 @@ class _Compiler:
         return wq.Or([wq.Term(fieldname, v) for v in values])
 
     # -- structure
-    def compile(self, node: Node, positive: bool = True) -> wq.Query | None:
+    def compile(self, node: Node, positive: bool = True, seen: set[tuple[str, str]] | None = None
+                ) -> wq.Query | None:
         if isinstance(node, Word):
-            return self.word(node, positive)
+            return self.word(node, positive, seen)
         if isinstance(node, Phrase):
             return self.phrase(node, positive)
         if isinstance(node, FieldFilter):
@@ -601,15 +688,18 @@ class _Compiler:
         if isinstance(node, Not):
             inner = self.compile(node.child, not positive)
             return None if inner is None else wq.Not(inner)
+        # the same condition twice (a AND a, a OR a) is the condition once
+        children = list({describe(c): c for c in node.children}.values())
         if isinstance(node, Or):
-            parts = [p for p in (self.compile(c, positive) for c in node.children) if p is not None]
+            union: set[tuple[str, str]] = set()  # expansions an earlier alternative searches already
+            parts = [p for p in (self.compile(c, positive, union) for c in children) if p is not None]
             if not parts:
                 return None
             if any(isinstance(p, wq.Not) for p in parts):
                 # "a OR -b": a NOT inside OR means "everything but b"
                 parts = [wq.AndNot(wq.Every(), p.query) if isinstance(p, wq.Not) else p for p in parts]
             return parts[0] if len(parts) == 1 else wq.Or(parts)
-        parts = [p for p in (self.compile(c, positive) for c in node.children) if p is not None]
+        parts = [p for p in (self.compile(c, positive) for c in children) if p is not None]
         pos = [p for p in parts if not isinstance(p, wq.Not)]
         neg = [p.query for p in parts if isinstance(p, wq.Not)]
         if not pos and not neg:
@@ -647,6 +737,7 @@ def compile_query(q: str, reader: Any, data: ReaderData | None = None, exact: bo
             raise _too_complex(count_terms(ast))
         ast, lifted, rest = lift_filters(q, ast)
         comp = _Compiler(reader, data, exact)
+        comp.share_expansions(ast)
         main = comp.compile(ast)
     except QueryParseError as e:
         fallback, lifted, rest = True, {}, q
@@ -655,6 +746,7 @@ def compile_query(q: str, reader: Any, data: ReaderData | None = None, exact: bo
         if count_terms(ast) > MAX_QUERY_TERMS:
             raise _too_complex(count_terms(ast)) from None
         comp = _Compiler(reader, data, exact)
+        comp.share_expansions(ast)
         main = comp.compile(ast)
     cq = comp.cq
     cq.ast, cq.fallback, cq.filters, cq.rest = ast, fallback, lifted, rest

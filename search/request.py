@@ -24,7 +24,8 @@ from typing import Any
 __all__ = [
     "SearchRequest", "SearchRequestError", "FACETS", "SORTS",
     "MAX_QUERY_CHARS", "MAX_QUERY_TERMS", "MAX_PAGE_SIZE", "MAX_RESULT_WINDOW",
-    "MAX_PREFIX_EXPANSIONS", "MAX_FUZZY_EXPANSIONS", "DEFAULT_TIME_LIMIT", "parse_date_bound",
+    "MAX_PREFIX_EXPANSIONS", "MAX_FUZZY_EXPANSIONS", "MAX_QUERY_EXPANSIONS", "MAX_EXPANSION_SCAN",
+    "MIN_PREFIX_CHARS", "DEFAULT_TIME_LIMIT", "parse_date_bound",
     "FACET_LABELS", "bilingual", "period_bound", "period_of",
 ]
 
@@ -39,6 +40,15 @@ MAX_PAGE_SIZE = 100
 MAX_RESULT_WINDOW = 10_000  # page * page_size: no deeper paging than this
 MAX_PREFIX_EXPANSIONS = 64  # word* expands to at most this many index terms
 MAX_FUZZY_EXPANSIONS = 32  # word~ likewise
+# All the word* and word~ of one query together: each gets an equal share (at
+# most its own cap, at least MIN_EXPANSIONS_PER_WORD). Sixteen short prefixes
+# cost 0.9-1.6 s before (2,048 index terms, half of them scanned in vain).
+MAX_QUERY_EXPANSIONS = 256
+MIN_EXPANSIONS_PER_WORD = 8
+# Index terms read (per segment) to find a query's expansions, shared out like
+# MAX_QUERY_EXPANSIONS: reading costs ~4 us a term, so this bounds it to ~0.15 s.
+MAX_EXPANSION_SCAN = 40_000
+MIN_PREFIX_CHARS = 2  # a one-letter prefix (و*) matches most of the vocabulary: refused with a notice
 MAX_FILTER_VALUES = 50  # selected values per facet
 MAX_FACET_LIMIT = 1000
 DEFAULT_TIME_LIMIT = 2.0  # seconds for the scoring pass; partial results after that

@@ -377,7 +377,10 @@ ARABIC_FIRST = re.compile(r"^[«\u0600-\u06FF]")
 
 @pytest.mark.parametrize("q,kw,code", [
     ('"مجلس الأمن', {}, "fallback"),
-    ("سوري* ال*", {}, "expansion_capped"),
+    ("سو*", {}, "expansion_capped"),
+    ("سوري* ال*", {}, "prefix_too_broad"),
+    ("و* سوريا", {}, "prefix_too_short"),
+    (" ".join(p + "*" for p in ["ال", "وا", "با", "لل", "فا", "كا", "سو", "مع", "تم"]), {}, "query_expansions_capped"),
     ("قزحصطو*", {}, "no_expansion"),
     ("سوريا في", {}, "stop_word"),
     ('"في من" سوريا', {}, "stop_phrase"),

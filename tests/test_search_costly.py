@@ -1,0 +1,94 @@
+"""Costly or surprising queries (issue 12) on the search tests' real index
+(seeds + a SaudiNewsNet sample, tests/search_support.py): prefix and fuzzy
+expansions capped per word and per query, without duplicates, and said so."""
+from __future__ import annotations
+
+import pytest
+from whoosh import query as wq
+
+from marsad.search import SearchRequest, run
+from marsad.search.facets import reader_data
+from marsad.search.query import compile_query
+from marsad.search.request import MAX_PREFIX_EXPANSIONS, MAX_QUERY_EXPANSIONS
+from marsad.search.service import open_searcher
+from search_support import search_index
+
+ONE_LETTER = ["ال", "و", "ب", "ل", "ف", "ك", "س", "م", "ت", "ي", "ن", "أ", "ا", "ع", "ح", "ق"]
+TWO_LETTER = ["ال", "وا", "با", "لل", "فا", "كا", "سو", "مع", "تم", "يت", "نا", "أن", "ام", "عل", "حل", "قا"]
+
+
+@pytest.fixture(scope="module")
+def searcher():
+    s = open_searcher(search_index()[0])
+    yield s
+    s.close()
+
+
+def compiled(searcher, q: str):
+    reader = searcher.reader()
+    return compile_query(q, reader, reader_data(reader))
+
+
+def leaves(q: wq.Query) -> list[tuple[str, str]]:
+    """The ``(field, term)`` leaves of a compiled query, duplicates kept."""
+    if isinstance(q, wq.Term):
+        return [(q.fieldname, q.text)]
+    return [x for c in q.children() for x in leaves(c)]
+
+
+@pytest.mark.parametrize("sep", [" ", " OR "])
+def test_sixteen_short_prefixes_stay_within_the_query_cap(searcher, sep):
+    q = sep.join(p + "*" for p in TWO_LETTER)
+    cq = compiled(searcher, q)
+    lv = leaves(cq.match)
+    # each expansion is a title and a body term: at most the query's share in all
+    assert len(lv) <= 2 * MAX_QUERY_EXPANSIONS, len(lv)
+    assert len(lv) == len(set(lv)), "an index term searched twice"
+    assert "query_expansions_capped" in [c for c, _ in cq.notices]
+    r = run(searcher, SearchRequest(q=q))
+    assert r.total > 0
+
+
+def test_one_letter_prefixes_are_refused_as_too_broad_not_as_absent(searcher):
+    q = " ".join(p + "*" for p in ONE_LETTER)
+    r = run(searcher, SearchRequest(q=q))
+    codes = r.notice_codes
+    assert codes.count("prefix_too_short") == 15, codes  # all but ال*
+    assert "no_expansion" not in codes  # و* has expansions: it is too broad, not missing
+    assert any("حرفين" in n for n in r.notices)
+    # a one-letter prefix drops out like a stop word: it does not empty an AND
+    plain = run(searcher, SearchRequest(q="سوريا"))
+    assert run(searcher, SearchRequest(q="و* سوريا")).total == plain.total > 0
+
+
+def test_the_same_prefix_twice_is_expanded_once(searcher):
+    once = leaves(compiled(searcher, "ال* OR سو* OR م*").match)
+    four = leaves(compiled(searcher, " OR ".join(["ال*", "سو*", "م*", "ت*"] * 4)).match)
+    assert len(four) == len(set(four))
+    assert len(four) <= len(once) + 2 * MAX_PREFIX_EXPANSIONS  # ت* adds nothing (too short), repeats nothing
+    assert leaves(compiled(searcher, "سو* سو*").match) == leaves(compiled(searcher, "سو*").match)
+
+
+def test_overlapping_alternatives_search_each_term_once(searcher):
+    """``سو* OR سوري*``: the second prefix's forms are the first's too; a union needs them once."""
+    cq = compiled(searcher, "سو* OR سوري*")
+    lv = leaves(cq.match)
+    assert len(lv) == len(set(lv)), sorted(lv)
+    r = run(searcher, SearchRequest(q="سو* OR سوري*"))
+    assert r.total >= run(searcher, SearchRequest(q="سوري*")).total
+
+
+def test_a_word_reached_at_both_levels_is_searched_once(searcher):
+    """``سوري*`` finds the surface form سوريا (exact level) and its stem سوري
+    (stem level): the stem already matches every document of the form."""
+    from marsad.analyzers import stem_analyzer
+    cq = compiled(searcher, "سوري*")
+    lv = leaves(cq.match)
+    stems = {t for f, t in lv if f == "body"}
+    exact = {t for f, t in lv if f == "body_exact"}
+    an = stem_analyzer()
+    for t in exact:
+        got = [x.text for x in an(t)]
+        assert not (len(got) == 1 and got[0] in stems), (t, got)
+    # the matches are those of the stems and the remaining forms: nothing lost
+    assert run(searcher, SearchRequest(q="سوري*")).total >= run(searcher, SearchRequest(q="سوريا")).total
