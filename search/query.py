@@ -27,7 +27,6 @@ proximity in the body.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date as Date, datetime, time
 from typing import Any
@@ -323,22 +322,24 @@ def lift_filters(q: str, ast: Node) -> tuple[Node, dict[str, list[str]], str]:
 
     ``محافظة:حلب قصف`` -> ``(قصف, {"province": ["حلب"]}, "قصف")``: the
     service merges them into the request's filters, so they count like a
-    ticked facet value (tag/exclude) and show as selected. Filters inside
-    OR/NOT stay in the query, and so do a facet named twice at the top (an
-    AND of two values, where a selection would be an OR), date ranges and days.
+    ticked facet value (tag/exclude) and show as selected. A facet named
+    twice (``محافظة:حلب محافظة:دمشق``) selects both values, which combine
+    with OR as two ticked values of one facet do. Filters inside OR/NOT stay
+    in the query, and so do date ranges and days.
     Returns (the rest of the query, the selections, the query text without them).
     """
     children = ast.children if isinstance(ast, And) else [ast]
-    named = Counter(c.facet for c in children if isinstance(c, FieldFilter))
     keep: list[Node] = []
     lifted: dict[str, list[str]] = {}
     spans: list[tuple[int, int]] = []
     for c in children:
-        value = _as_selection(c) if isinstance(c, FieldFilter) and named[c.facet] == 1 else None
+        value = _as_selection(c) if isinstance(c, FieldFilter) else None
         if value is None:
             keep.append(c)
             continue
-        lifted[c.facet] = [value]
+        lifted.setdefault(c.facet, [])
+        if value not in lifted[c.facet]:
+            lifted[c.facet].append(value)
         if c.span:
             spans.append(c.span)
     if not lifted:
