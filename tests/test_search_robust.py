@@ -115,3 +115,14 @@ def test_a_facet_typed_twice_is_an_or_like_two_ticked_values(sample_index):
         typed = run(s, SearchRequest(q=f'سوريا مصدر:"{a}" مصدر:"{b}"'))
         ticked = run(s, SearchRequest(q="سوريا", filters={"outlet": (a, b)}))
         assert typed.total == ticked.total and typed.to_dict()["facets"] == ticked.to_dict()["facets"]
+
+
+# ---------------------------------------------------------------- invisible marks
+
+
+@pytest.mark.parametrize("mark", ["\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u061c", "\ufeff", "\u2060"])
+def test_a_format_mark_inside_a_query_word_is_ignored(searcher, mark):
+    plain = run(searcher, SearchRequest(q="سوريا"))
+    marked = run(searcher, SearchRequest(q=f"سو{mark}ريا"))
+    assert marked.total == plain.total > 0
+    assert [h.id for h in marked.hits] == [h.id for h in plain.hits]
