@@ -26,12 +26,14 @@ proximity in the body.
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import date as Date, datetime, time
 from typing import Any
 
 from whoosh import query as wq
+from whoosh.support.levenshtein import damerau_levenshtein
 
 from marsad.analyzers import exact_analyzer, normalize, stem_analyzer
 from marsad.analyzers.tokenizers import iter_words
@@ -39,7 +41,7 @@ from marsad.index.extract.dates import month_number
 from marsad.search.facets import ReaderData, resolve_values, unknown_value
 from marsad.search.request import (MAX_EXPANSION_SCAN, MAX_FUZZY_EXPANSIONS, MAX_PREFIX_EXPANSIONS,
                                    MAX_QUERY_EXPANSIONS, MAX_QUERY_TERMS, MIN_EXPANSIONS_PER_WORD,
-                                   MIN_PREFIX_CHARS, SearchRequestError, bilingual, period_bound, period_of)
+                                   MAX_FUZZY_DISTANCE, MIN_FUZZY_CHARS, MIN_PREFIX_CHARS, SearchRequestError, bilingual, period_bound, period_of)
 from marsad.search.results import notice
 
 __all__ = ["parse", "compile_query", "lift_filters", "CompiledQuery", "QueryParseError", "QueryTooComplex",
@@ -51,6 +53,7 @@ TITLE_BOOST = 1.5  # chosen on the tuning queries of tests/data/retrieval (bench
 EXACT_BOOST = 0.5  # weight of the exact-level twin clause
 PROXIMITY_BOOST = 1.0  # times the mean idf of each adjacent pair standing close
 PROXIMITY_SLOP = 3
+FUZZY_DECAY = 0.3  # score weight per edit of a word~ expansion (the word itself: 1)
 MAX_DEPTH = 12
 
 
@@ -209,10 +212,11 @@ def _word_node(tok: str) -> Node | None:
     mode, dist = "stem", 1
     if tok.startswith("="):
         mode, tok = "exact", tok[1:]
-    m = re.search(r"~(\d?)$", tok)
+    m = re.search(r"~(\d*)$", tok)
     if m:
         mode, tok = "fuzzy", tok[: m.start()]
-        dist = int(m.group(1)) if m.group(1) else 0  # 0: by length
+        # 0: by length; a large number is kept here and clamped (with a notice) by the compiler
+        dist = int(m.group(1)[:6]) if m.group(1) else 0
     elif tok.endswith("*"):
         mode, tok = "prefix", tok.rstrip("*")
     if not any(True for _ in iter_words(tok)):
@@ -512,8 +516,8 @@ class _Compiler:
             (self.cq.exact_terms if level == "exact" else self.cq.stem_terms).update(t for t, _ in terms)
         return fields, terms
 
-    def _either(self, fields: tuple[str, str], term: str) -> wq.Query:
-        return wq.Or([wq.Term(fields[0], term, boost=TITLE_BOOST), wq.Term(fields[1], term)])
+    def _either(self, fields: tuple[str, str], term: str, weight: float = 1.0) -> wq.Query:
+        return wq.Or([wq.Term(fields[0], term, boost=TITLE_BOOST * weight), wq.Term(fields[1], term, boost=weight)])
 
     def _phrase(self, terms: list[tuple[str, int]], fields: tuple[str, str]) -> wq.Query:
         words = [t for t, _ in terms]
@@ -530,7 +534,16 @@ class _Compiler:
                 return None  # dropped like a stop word: an AND does not fail on it
             return self._expand(node, positive, self._prefix_terms(node.text), "prefix", seen)
         if mode == "fuzzy":
-            return self._expand(node, positive, [("stem", t) for t in self._fuzzy_terms(node)], "fuzzy", seen)
+            if len(normalize(node.text)) < MIN_FUZZY_CHARS:  # ا~ would be "every two-letter word"
+                self.cq.notices.append(notice("fuzzy_too_short", word=node.text, min=MIN_FUZZY_CHARS))
+                mode = "stem"
+            else:
+                if node.dist > MAX_FUZZY_DISTANCE:
+                    self.cq.notices.append(notice("fuzzy_clamped", word=node.text, dist=node.dist,
+                                                  max=MAX_FUZZY_DISTANCE))
+                weighted = self._fuzzy_terms(node)
+                return self._expand(node, positive, [("stem", t) for t, _ in weighted], "fuzzy", seen,
+                                    dict(weighted))
         level = "exact" if mode == "exact" else "stem"
         got = self._analyzed(node.text, level, positive, notice("stop_word", word=node.text))
         if got is None:
@@ -588,19 +601,30 @@ class _Compiler:
             self._cut.add(p)
         return ranked
 
-    def _fuzzy_terms(self, node: Word) -> list[str]:
+    def _fuzzy_terms(self, node: Word) -> list[tuple[str, float]]:
+        """``(stem-level term, weight)`` of the spellings near ``node``: the word
+        itself first (weight 1), then by edit distance, the longer shared
+        beginning, and frequency. The weight scales the term's score, so a
+        rare unrelated word one edit away (ماكنة for ماكنزي) does not outrank
+        the word meant: ``FUZZY_DECAY ** distance``, times a share for the
+        letters in common at the start."""
         terms = self._terms(node.text, "stem") or [(normalize(node.text), 0)]
         base = terms[0][0]
-        dist = node.dist or (1 if len(base) <= 5 else 2)
-        dist = min(dist, 2)
         if not base:
             return []
+        dist = min(node.dist or (1 if len(base) <= 5 else 2), MAX_FUZZY_DISTANCE)
         found = {base: self.reader.doc_frequency("body", base)}
         # Whoosh's automaton needs the prefix inside the word (a one-letter word~ crashed it)
         for t in self.reader.terms_within("body", base, dist, prefix=min(2, len(base))):
             t = t.decode("utf-8") if isinstance(t, bytes) else t
             found[t] = self.reader.doc_frequency("body", t)
-        return [t for t, _ in sorted(found.items(), key=lambda kv: (kv[0] != base, -kv[1]))]
+
+        def shared(t: str) -> int:
+            return len(os.path.commonprefix([base, t]))
+
+        edits = {t: damerau_levenshtein(base, t) for t in found}
+        ranked = sorted(found, key=lambda t: (edits[t], -shared(t), -found[t], t))
+        return [(t, FUZZY_DECAY ** edits[t] * (0.5 + 0.5 * shared(t) / len(base))) for t in ranked]
 
     def _redundant(self, level: str, term: str, stems: set[str]) -> bool:
         """An exact-level expansion whose stem is itself an expansion of the
@@ -612,7 +636,8 @@ class _Compiler:
         return len(got) == 1 and got[0][0] in stems
 
     def _expand(self, node: Word, positive: bool, terms: list[tuple[str, str]], kind: str,
-                seen: set[tuple[str, str]] | None = None) -> wq.Query | None:
+                seen: set[tuple[str, str]] | None = None, weights: dict[str, float] | None = None
+                ) -> wq.Query | None:
         """OR of the expansions ``(level, term)`` of a ``word*`` or ``word~``,
         without duplicates, capped (per word, and per query: :attr:`word_cap`).
 
@@ -646,7 +671,8 @@ class _Compiler:
             for level, t in picked:
                 (self.cq.exact_terms if level == "exact" else self.cq.stem_terms).add(t)
         fields = {"stem": ("title", "body"), "exact": ("title_exact", "body_exact")}
-        return wq.Or([self._either(fields[level], t) for level, t in picked])
+        w = weights or {}
+        return wq.Or([self._either(fields[level], t, w.get(t, 1.0)) for level, t in picked])
 
     def phrase(self, node: Phrase, positive: bool) -> wq.Query | None:
         level = "exact" if node.exact or self.exact_all else "stem"

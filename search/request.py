@@ -25,7 +25,7 @@ __all__ = [
     "SearchRequest", "SearchRequestError", "FACETS", "SORTS",
     "MAX_QUERY_CHARS", "MAX_QUERY_TERMS", "MAX_PAGE_SIZE", "MAX_RESULT_WINDOW",
     "MAX_PREFIX_EXPANSIONS", "MAX_FUZZY_EXPANSIONS", "MAX_QUERY_EXPANSIONS", "MAX_EXPANSION_SCAN",
-    "MIN_PREFIX_CHARS", "DEFAULT_TIME_LIMIT", "parse_date_bound",
+    "MIN_PREFIX_CHARS", "MAX_FUZZY_DISTANCE", "MIN_FUZZY_CHARS", "DEFAULT_TIME_LIMIT", "parse_date_bound",
     "FACET_LABELS", "bilingual", "period_bound", "period_of",
 ]
 
@@ -48,6 +48,8 @@ MIN_EXPANSIONS_PER_WORD = 8
 # Index terms read (per segment) to find a query's expansions, shared out like
 # MAX_QUERY_EXPANSIONS: reading costs ~4 us a term, so this bounds it to ~0.15 s.
 MAX_EXPANSION_SCAN = 40_000
+MAX_FUZZY_DISTANCE = 2  # word~N: larger N are clamped to this, with a notice
+MIN_FUZZY_CHARS = 3  # a shorter word~ is searched as the word itself, with a notice
 MIN_PREFIX_CHARS = 2  # a one-letter prefix (و*) matches most of the vocabulary: refused with a notice
 MAX_FILTER_VALUES = 50  # selected values per facet
 MAX_FACET_LIMIT = 1000

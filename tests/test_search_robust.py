@@ -126,3 +126,34 @@ def test_a_format_mark_inside_a_query_word_is_ignored(searcher, mark):
     marked = run(searcher, SearchRequest(q=f"سو{mark}ريا"))
     assert marked.total == plain.total > 0
     assert [h.id for h in marked.hits] == [h.id for h in plain.hits]
+
+
+# ---------------------------------------------------------------- fuzzy
+
+
+def test_a_fuzzy_distance_past_the_maximum_is_clamped_and_said(searcher):
+    from marsad.search.request import MAX_FUZZY_DISTANCE
+    r = run(searcher, SearchRequest(q="ماكنزي~99"))
+    assert "fuzzy_clamped" in r.notice_codes, r.notice_codes
+    assert any(f"~{MAX_FUZZY_DISTANCE}»" in n for n in r.notices)
+    # the same search as the largest allowed distance (it used to search "ماكنزي" and "99" silently)
+    top = run(searcher, SearchRequest(q=f"ماكنزي~{MAX_FUZZY_DISTANCE}"))
+    assert r.total == top.total > 0 and [h.id for h in r.hits] == [h.id for h in top.hits]
+
+
+def test_a_fuzzy_word_too_short_is_searched_as_written(searcher):
+    r = run(searcher, SearchRequest(q="حلب ا~"))
+    assert "fuzzy_too_short" in r.notice_codes
+    assert r.total == run(searcher, SearchRequest(q="حلب ا")).total > 0
+
+
+def test_the_name_meant_outranks_a_word_one_edit_away(searcher):
+    """The seed 001 names the general ماكنزي; ماكنة (a machine, stem ماكن) is one edit
+    from the stem ماكنز and rarer, so it used to rank first."""
+    for q in ("ماكنزي~", "ماكنزي~2", "ماكينزي~"):
+        r = run(searcher, SearchRequest(q=q))
+        assert r.hits and r.hits[0].id == "001_14717baeb95f515f.txt", (q, [h.id for h in r.hits[:3]])
+    exact = run(searcher, SearchRequest(q="ماكنزي"))
+    near = run(searcher, SearchRequest(q="ماكنزي~"))
+    assert {h.id for h in exact.hits} <= {h.id for h in near.hits}
+    assert [h.id for h in near.hits[:len(exact.hits)]] == [h.id for h in exact.hits]  # exact forms first
