@@ -37,11 +37,11 @@ from whoosh.support.levenshtein import damerau_levenshtein
 
 from marsad.analyzers import exact_analyzer, normalize, stem_analyzer
 from marsad.analyzers.tokenizers import iter_words
-from marsad.index.extract.dates import month_number
 from marsad.search.facets import ReaderData, resolve_values, unknown_value
 from marsad.search.request import (MAX_EXPANSION_SCAN, MAX_FUZZY_EXPANSIONS, MAX_PREFIX_EXPANSIONS,
                                    MAX_QUERY_EXPANSIONS, MAX_QUERY_TERMS, MIN_EXPANSIONS_PER_WORD,
-                                   MAX_FUZZY_DISTANCE, MIN_FUZZY_CHARS, MIN_PREFIX_CHARS, SearchRequestError, bilingual, period_bound, period_of)
+                                   MAX_FUZZY_DISTANCE, MIN_FUZZY_CHARS, MIN_PREFIX_CHARS, SearchRequestError, bilingual, parse_date_range,
+                                   period_of)
 from marsad.search.results import notice
 
 __all__ = ["parse", "compile_query", "lift_filters", "CompiledQuery", "QueryParseError", "QueryTooComplex",
@@ -393,51 +393,18 @@ def describe(node: Node) -> str:
 # ---------------------------------------------------------------- dates
 
 
-def _date_point(text: str, end: bool) -> Date:
-    """One side of a date range: ISO forms or a month name with a year."""
-    words = [normalize(w).lower() for w in re.split(r"[\s\-/._]+", text.strip()) if w]
-    if not words:
-        raise QueryParseError("تاريخ فارغ")
-    nums = [w for w in words if w.isdigit()]
-    names = [w for w in words if not w.isdigit()]
-    month: int | None = None
-    if names:
-        month = month_number(names)  # index/data/months.tsv, as the date extractor reads it
-        if month is None:
-            raise QueryParseError(f"شهر غير معروف «{' '.join(names)}»")
-    year = next((int(w) for w in nums if len(w) == 4), None)
-    if year is None:
-        raise QueryParseError(f"التاريخ «{text}» بلا سنة")
-    rest = [int(w) for w in nums if len(w) != 4]
-    day = None
-    if month is None and rest:
-        month = rest.pop(0)
-    if rest:
-        day = rest.pop(0)
-    try:
-        return period_bound(year, month, day, end=end)
-    except ValueError:
-        raise QueryParseError(f"التاريخ «{text}» غير موجود في التقويم") from None
-
-
 def parse_date_value(value: str) -> tuple[Date | None, Date | None]:
     """``2015``, ``2015-07``, ``2015-07..2015-08``, ``..2015``, ``تموز-2015`` ->
-    inclusive ``(first day, last day)``; ``None`` for an open side.
+    inclusive ``(first day, last day)``; ``None`` for an open side. The same
+    reader as ``from``/``to`` and the date facet (``search.request.parse_date_range``).
 
     >>> parse_date_value("تموز-2015")
     (datetime.date(2015, 7, 1), datetime.date(2015, 7, 31))
     """
-    value = value.strip()
-    if ".." in value:
-        a, _, b = value.partition("..")
-        start = _date_point(a, end=False) if a.strip() else None
-        stop = _date_point(b, end=True) if b.strip() else None
-        if start is None and stop is None:
-            raise QueryParseError("نطاق التاريخ يحتاج إلى طرف واحد على الأقل")
-        if start and stop and start > stop:
-            raise QueryParseError("نطاق التاريخ ينتهي قبل أن يبدأ")
-        return start, stop
-    return _date_point(value, end=False), _date_point(value, end=True)
+    try:
+        return parse_date_range(value)
+    except SearchRequestError as exc:
+        raise QueryParseError(str(exc)) from None
 
 
 def date_range_query(start: Date | None, stop: Date | None) -> wq.Query:

@@ -157,3 +157,33 @@ def test_the_name_meant_outranks_a_word_one_edit_away(searcher):
     near = run(searcher, SearchRequest(q="ماكنزي~"))
     assert {h.id for h in exact.hits} <= {h.id for h in near.hits}
     assert [h.id for h in near.hits[:len(exact.hits)]] == [h.id for h in exact.hits]  # exact forms first
+
+
+# ---------------------------------------------------------------- one date reader
+
+
+@pytest.mark.parametrize("typed,canonical", [
+    ("2015", "2015"), ("2015-7", "2015-07"), ("2015/07", "2015-07"), ("٢٠١٥-٠٧", "2015-07"),
+    ("تموز 2015", "2015-07"), ("يوليو-2015", "2015-07"), ("٢٠١٥", "2015"),
+])
+def test_a_date_reads_the_same_as_facet_value_range_and_typed_filter(searcher, typed, canonical):
+    """The page/API/CLI parameters (``date=``, ``from``/``to``) and ``تاريخ:`` in the
+    query read a date with one reader and select the same articles."""
+    facet = SearchRequest.from_args({"q": "السعودية", "date": typed})
+    assert facet.filters["date"] == (canonical,)
+    ranged = SearchRequest.from_args({"q": "السعودية", "from": typed, "to": typed})
+    canon = run(searcher, SearchRequest(q="السعودية", filters={"date": (canonical,)}))
+    assert canon.total > 0
+    assert run(searcher, facet).total == run(searcher, ranged).total == canon.total
+    typed_q = run(searcher, SearchRequest(q=f'السعودية تاريخ:"{typed}"'))
+    assert typed_q.total == canon.total and not typed_q.fallback
+
+
+@pytest.mark.parametrize("bad", ["2015-13", "تموز", "فلان 2015", "2015-02-30", "x"])
+def test_a_bad_date_is_refused_alike_everywhere(searcher, bad):
+    from marsad.search import SearchRequestError
+    for args in ({"date": bad}, {"from": bad}, {"to": bad}):
+        with pytest.raises(SearchRequestError):
+            SearchRequest.from_args(args)
+    r = run(searcher, SearchRequest(q=f'سوريا تاريخ:"{bad}"'))
+    assert r.fallback and "fallback" in r.notice_codes  # searched as words, and said so
