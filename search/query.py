@@ -142,8 +142,30 @@ def _closing_quote(q: str, i: int) -> int:
     return j
 
 
-def _lex(q: str) -> list[tuple[str, str]]:
-    """Tokens ``(kind, text)``: LP, RP, PHRASE, FIELD (text "name\\0value"), WORD, OR, AND, NOT."""
+_NEXT_WORD = re.compile(r"\s+([^\s()\"“”«»„″]+)")
+MAX_VALUE_WORDS = 4  # words an unquoted facet value may run to (قوات سوريا الديمقراطية)
+
+
+def _longest_value(q: str, j: int, facet: str, value: str, known: Any) -> tuple[str, int]:
+    """An unquoted ``facet:value`` followed by more words: the longest run of
+    them that is a known value (``محافظة:دير الزور`` -> ``دير الزور``), so the
+    second word does not leak into the text query. ``(value, end)``."""
+    best, end, ext, k = value, j, value, j
+    for _ in range(MAX_VALUE_WORDS - 1):
+        m = _NEXT_WORD.match(q, k)
+        if not m or ":" in m.group(1) or m.group(1).lower() in _OR | _AND | _NOT or m.group(1) == "NOT":
+            break
+        ext, k = f"{ext} {m.group(1)}", m.end()
+        if known(facet, ext):
+            best, end = ext, k
+    return best, end
+
+
+def _lex(q: str, known: Any = None) -> list[tuple[str, str]]:
+    """Tokens ``(kind, text)``: LP, RP, PHRASE, FIELD (text "name\\0value"), WORD, OR, AND, NOT.
+
+    ``known(facet, text) -> bool``, when given, lets an unquoted facet value
+    run over the following words as far as they form a known value."""
     out: list[tuple[str, str]] = []
     i, n = 0, len(q)
     while i < n:
@@ -181,6 +203,8 @@ def _lex(q: str) -> list[tuple[str, str]]:
                 if not value and j < n and q[j] in _QUOTES:
                     k = _closing_quote(q, j)
                     value, j = q[j + 1:k], k + 1
+                elif value and known is not None:
+                    value, j = _longest_value(q, j, fname, value, known)
                 if not value.strip():
                     raise QueryParseError(f"المرشّح «{name}:» بلا قيمة")
                 if neg:
@@ -289,13 +313,17 @@ class _Parser:
         return node if node is not None else And([])
 
 
-def parse(q: str) -> Node:
+def parse(q: str, known: Any = None) -> Node:
     """Parse a query string into the AST (raises :class:`QueryParseError`).
 
     >>> parse('داعش أو "جبهة النصرة" -روسيا')
     Or(children=[Word(text='داعش', mode='stem', dist=1), And(children=[Phrase(text='جبهة النصرة', exact=False), Not(child=Word(text='روسيا', mode='stem', dist=1))])])
+
+    ``known(facet, text) -> bool`` (``compile_query`` passes the index's
+    values) lets an unquoted facet value take several words:
+    ``محافظة:دير الزور قصف`` -> ``province:دير الزور`` and ``قصف``.
     """
-    toks = _lex(q)
+    toks = _lex(q, known)
     if not toks:
         return And([])
     return _Parser(toks).parse()
@@ -716,6 +744,20 @@ def _proximity(ast: Node, compiler: _Compiler) -> list[str]:
     return terms if len(terms) >= 2 else []
 
 
+def _known_values(data: ReaderData | None) -> Any:
+    """``known(facet, text)`` for the parser: a date it reads, or a value (or
+    an alias of one) of the index, spelled out in full (no prefix guesses)."""
+    def known(facet: str, text: str) -> bool:
+        if facet == "date":
+            try:
+                parse_date_range(text)
+            except SearchRequestError:
+                return False
+            return True
+        return data is not None and bool(resolve_values(data, facet, text, loose=False))
+    return known
+
+
 def compile_query(q: str, reader: Any, data: ReaderData | None = None, exact: bool = False) -> CompiledQuery:
     """Parse and compile ``q`` against ``reader`` (for expansions and facet
     values). Never raises for a malformed query (falls back to plain words);
@@ -726,7 +768,7 @@ def compile_query(q: str, reader: Any, data: ReaderData | None = None, exact: bo
     lifted: dict[str, list[str]] = {}
     rest = q
     try:
-        ast = parse(q)
+        ast = parse(q, _known_values(data))
         if count_terms(ast) > MAX_QUERY_TERMS:
             raise _too_complex(count_terms(ast))
         ast, lifted, rest = lift_filters(q, ast)

@@ -187,3 +187,57 @@ def test_a_bad_date_is_refused_alike_everywhere(searcher, bad):
             SearchRequest.from_args(args)
     r = run(searcher, SearchRequest(q=f'سوريا تاريخ:"{bad}"'))
     assert r.fallback and "fallback" in r.notice_codes  # searched as words, and said so
+
+
+# ---------------------------------------------------------------- facet values: aliases, several words
+
+
+@pytest.fixture(scope="module")
+def built(sample_index):
+    """A searcher on an index built by ``marsad index build`` (real extractor values)."""
+    from marsad.index.build import open_index
+    s = open_searcher(open_index(sample_index))
+    yield s
+    s.close()
+
+
+@pytest.mark.parametrize("facet,typed,value", [
+    ("actor", "داعش", "تنظيم الدولة الإسلامية"),  # actors.tsv aliases
+    ("actor", "ISIS", "تنظيم الدولة الإسلامية"),
+    ("actor", "daesh", "تنظيم الدولة الإسلامية"),
+    ("province", "Aleppo", "حلب"),  # gazetteer.tsv transcription
+    ("province", "Hasakah", "الحسكة"),
+    ("outlet", "okaz", "عكاظ"),  # outlets.tsv id
+])
+def test_facet_value_search_finds_a_value_by_its_aliases(built, facet, typed, value):
+    from marsad.search import facet_values
+    found = facet_values(built, facet, typed)
+    values = [b.value for b in found.buckets if b.value]
+    assert value in values, values
+    direct = {b.value: b.count for b in facet_values(built, facet, "").buckets}
+    assert {b.value: b.count for b in found.buckets}[value] == direct[value] > 0
+    # and within a search, counted over its matches
+    r = facet_values(built, facet, typed, request=SearchRequest(q="سوريا"))
+    assert value in [b.value for b in r.buckets]
+
+
+@pytest.mark.parametrize("q,facet,value,rest", [
+    ("محافظة:دير الزور", "province", "دير الزور", ""),
+    ("محافظة:دير الزور قصف", "province", "دير الزور", "قصف"),
+    ("قصف محافظة:دير الزور", "province", "دير الزور", "قصف"),
+    ("جهة:قوات سوريا الديمقراطية", "actor", "قوات سوريا الديمقراطية", ""),
+    ("تاريخ:تموز 2015 سوريا", "date", "2015-07", "سوريا"),
+])
+def test_an_unquoted_value_of_several_words_takes_the_longest_known_value(searcher, q, facet, value, rest):
+    """The second word of ``محافظة:دير الزور`` used to become a text word (الزور)."""
+    r = run(searcher, SearchRequest(q=q))
+    assert r.query_filters == {facet: [value]} and r.query_rest == rest, (r.query_filters, r.query_rest)
+    quoted = run(searcher, SearchRequest(q=rest, filters={facet: (value,)}))
+    assert r.total == quoted.total > 0
+
+
+def test_a_following_word_that_makes_no_value_stays_a_word(searcher):
+    r = run(searcher, SearchRequest(q="محافظة:حلب قصف"))
+    assert r.query_filters == {"province": ["حلب"]} and r.query_rest == "قصف"
+    r = run(searcher, SearchRequest(q="محافظة:حلب OR سوريا"))
+    assert "OR" in r.query_rest or not r.query_filters
