@@ -38,10 +38,10 @@ from whoosh.support.levenshtein import damerau_levenshtein
 from marsad.analyzers import exact_analyzer, normalize, stem_analyzer
 from marsad.analyzers.tokenizers import iter_words
 from marsad.search.facets import ReaderData, resolve_values, unknown_value
-from marsad.search.request import (MAX_EXPANSION_SCAN, MAX_FUZZY_EXPANSIONS, MAX_PREFIX_EXPANSIONS,
-                                   MAX_QUERY_EXPANSIONS, MAX_QUERY_TERMS, MIN_EXPANSIONS_PER_WORD,
-                                   MAX_FUZZY_DISTANCE, MIN_FUZZY_CHARS, MIN_PREFIX_CHARS, SearchRequestError, bilingual, parse_date_range,
-                                   period_of)
+from marsad.search.request import (MAX_EXPANSION_SCAN, MAX_FUZZY_DISTANCE, MAX_FUZZY_EXPANSIONS,
+                                   MAX_PREFIX_EXPANSIONS, MAX_QUERY_EXPANSIONS, MAX_QUERY_TERMS,
+                                   MIN_EXPANSIONS_PER_WORD, MIN_FUZZY_CHARS, MIN_PREFIX_CHARS, SearchRequestError,
+                                   bilingual, parse_date_range, period_of)
 from marsad.search.results import notice
 
 __all__ = ["parse", "compile_query", "lift_filters", "CompiledQuery", "QueryParseError", "QueryTooComplex",
