@@ -241,3 +241,18 @@ def test_a_following_word_that_makes_no_value_stays_a_word(searcher):
     assert r.query_filters == {"province": ["حلب"]} and r.query_rest == "قصف"
     r = run(searcher, SearchRequest(q="محافظة:حلب OR سوريا"))
     assert "OR" in r.query_rest or not r.query_filters
+
+
+def test_a_hand_typed_date_on_the_page_is_selected_and_can_be_unticked():
+    """``date=2015-7`` in a URL reads as the facet value 2015-07 (it was a 400 before the
+    one date reader); its checkbox is ticked and unticking it really removes it."""
+    from marsad.web import create_app
+    from web_support import Page, params, web_index_dir
+    c = create_app({"INDEX": str(web_index_dir()), "TESTING": True}).test_client()
+    typed, canon = c.get("/?q=السعودية&date=2015-7"), c.get("/?q=السعودية&date=2015-07")
+    assert typed.status_code == canon.status_code == 200
+    page, want = Page(typed.get_data(as_text=True)), Page(canon.get_data(as_text=True))
+    assert page.total == want.total and page.facets == want.facets
+    untick = [href for f, v, href in page.toggles if (f, v) == ("date", "2015-07")]
+    assert untick and untick == [href for f, v, href in want.toggles if (f, v) == ("date", "2015-07")]
+    assert ("date", "2015-7") not in params(untick[0])
