@@ -31,6 +31,7 @@ __all__ = [
     "TATWEEL",
     "ZWNJ",
     "INWORD_MARKS",
+    "FORMAT_MARKS",
 ]
 
 TATWEEL = araby.TATWEEL  # U+0640
@@ -41,12 +42,18 @@ ZWJ = "\u200d"
 # marks up to U+065F, which include U+0653-U+0655 madda/hamza above/below),
 # plus the superscript (dagger) alef U+0670.
 DIACRITICS = "".join(chr(c) for c in range(0x064B, 0x0660)) + "\u0670"
+# Invisible format characters that editors, copy-paste and right-to-left
+# typing leave inside words: zero-width space, word joiner, BOM (ZWNBSP), soft
+# hyphen, combining grapheme joiner, the bidi marks LRM/RLM/ALM and the bidi
+# embeddings, overrides and isolates. Inside a word they are ignored like
+# tatweel (a ZWSP in "سو\u200bريا" split it in two, issue 12).
+FORMAT_MARKS = ("\u200b\u2060\ufeff\u00ad\u034f\u200e\u200f\u061c"
+                "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 # Characters that may sit *inside* an Arabic word without breaking it.
-INWORD_MARKS = DIACRITICS + TATWEEL + ZWNJ + ZWJ
+INWORD_MARKS = DIACRITICS + TATWEEL + ZWNJ + ZWJ + FORMAT_MARKS
 
+# none of them carries meaning inside a token
 _DELETE = {ord(c): None for c in INWORD_MARKS}
-# Bidi controls and the BOM carry no meaning inside a token.
-_DELETE.update({ord(c): None for c in "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff"})
 
 # Letter folding: hamza-carrying and wasla alefs to bare alef, alef maksura to
 # yeh, teh marbuta to heh, and Persian/Urdu letter forms to their Arabic twins.
@@ -114,7 +121,7 @@ def unshape(token: str) -> str:
 
 
 def strip_diacritics(token: str) -> str:
-    """Remove harakat, dagger alef, tatweel, ZWNJ/ZWJ and bidi controls.
+    """Remove harakat, dagger alef, tatweel, ZWNJ/ZWJ and the other format marks.
 
     >>> strip_diacritics("هتميّ")
     'هتمي'

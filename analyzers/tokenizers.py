@@ -1,4 +1,4 @@
-"""The tokenizer: words whole across harakat, tatweel and ZWNJ.
+"""The tokenizer: words whole across harakat, tatweel, ZWNJ and invisible format marks.
 
 Offsets (``startchar``/``endchar``) index the ORIGINAL text, diacritics
 included; normalization happens later, per token, in the filters.
@@ -17,7 +17,9 @@ __all__ = ["ArabicTokenizer", "WORD_RE", "iter_words"]
 _MARKS = re.escape(INWORD_MARKS)
 # A word: a letter or digit (Unicode \w without "_"), then letters, digits and
 # in-word marks. A mark only continues a word, so a stray haraka is no token;
-# "_" splits like punctuation. (Tatweel is a letter to \w: a lone run of it
+# "_" splits like punctuation. The marks include the zero-width and bidi
+# format characters (``normalize.FORMAT_MARKS``), so "سو\u200bريا" is one word
+# whose offsets span the original. (Tatweel is a letter to \w: a lone run of it
 # becomes a token that normalizes to "" and is dropped by the filters.)
 WORD_RE = re.compile(rf"(?:[^\W_]|(?<=[^\W_])[{_MARKS}])(?:[^\W_]|[{_MARKS}])*")
 

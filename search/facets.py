@@ -302,13 +302,14 @@ def _alias_groups() -> dict[str, list[list[str]]]:
     return groups
 
 
-def resolve_values(data: ReaderData, facet: str, text: str) -> list[str]:
+def resolve_values(data: ReaderData, facet: str, text: str, loose: bool = True) -> list[str]:
     """Canonical values of ``facet`` that a user-typed ``text`` means.
 
     Tries, in order: the normalized form (``ادلب`` -> ``إدلب``), the form
     without the article and the stem, the alias groups of the extractors'
-    tables (``داعش`` -> whichever name the index uses), a unique
-    value starting with the text, then a close spelling. ``[]`` if none.
+    tables (``داعش`` -> whichever name the index uses), then, when
+    ``loose``, a unique value starting with the text and a close spelling.
+    ``[]`` if none.
     """
     if facet not in data.terms:
         return []
@@ -325,7 +326,7 @@ def resolve_values(data: ReaderData, facet: str, text: str) -> list[str]:
             found = [v for name in group for v in td.keys.get(name, [])]
             if found:
                 return list(dict.fromkeys(found))
-    if len(norm) >= 3:
+    if loose and len(norm) >= 3:
         starts = sorted({v for k, vs in td.keys.items() if k.startswith(norm) for v in vs})
         if len(starts) == 1:
             return starts
@@ -333,6 +334,24 @@ def resolve_values(data: ReaderData, facet: str, text: str) -> list[str]:
         if close:
             return list(dict.fromkeys(td.keys[close[0]]))
     return []
+
+
+def alias_matches(data: ReaderData, facet: str, text: str) -> set[str]:
+    """Values of ``facet`` in the index that ``text`` names or that one of
+    their known names contains (the extractors' alias tables: ``ISIS``,
+    ``داعش``, ``Aleppo``): what a facet's search box should offer."""
+    if facet not in data.terms:
+        return set()
+    norm = " ".join(norm_words(text))
+    if not norm:
+        return set()
+    td = data.terms[facet]
+    out = set(resolve_values(data, facet, text))
+    if len(norm) >= 2:
+        for group in _alias_groups().get(facet, []):
+            if any(norm in name for name in group):
+                out.update(v for name in group for v in td.keys.get(name, []))
+    return out
 
 
 def unknown_value(facet: str, value: str) -> tuple[str, str]:

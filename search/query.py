@@ -26,20 +26,22 @@ proximity in the body.
 """
 from __future__ import annotations
 
+import os
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date as Date, datetime, time
 from typing import Any
 
 from whoosh import query as wq
+from whoosh.support.levenshtein import damerau_levenshtein
 
 from marsad.analyzers import exact_analyzer, normalize, stem_analyzer
 from marsad.analyzers.tokenizers import iter_words
-from marsad.index.extract.dates import month_number
 from marsad.search.facets import ReaderData, resolve_values, unknown_value
-from marsad.search.request import (MAX_FUZZY_EXPANSIONS, MAX_PREFIX_EXPANSIONS, MAX_QUERY_TERMS,
-                            SearchRequestError, bilingual, period_bound, period_of)
+from marsad.search.request import (MAX_EXPANSION_SCAN, MAX_FUZZY_DISTANCE, MAX_FUZZY_EXPANSIONS,
+                                   MAX_PREFIX_EXPANSIONS, MAX_QUERY_EXPANSIONS, MAX_QUERY_TERMS,
+                                   MIN_EXPANSIONS_PER_WORD, MIN_FUZZY_CHARS, MIN_PREFIX_CHARS, SearchRequestError,
+                                   bilingual, parse_date_range, period_of)
 from marsad.search.results import notice
 
 __all__ = ["parse", "compile_query", "lift_filters", "CompiledQuery", "QueryParseError", "QueryTooComplex",
@@ -51,6 +53,7 @@ TITLE_BOOST = 1.5  # chosen on the tuning queries of tests/data/retrieval (bench
 EXACT_BOOST = 0.5  # weight of the exact-level twin clause
 PROXIMITY_BOOST = 1.0  # times the mean idf of each adjacent pair standing close
 PROXIMITY_SLOP = 3
+FUZZY_DECAY = 0.3  # score weight per edit of a word~ expansion (the word itself: 1)
 MAX_DEPTH = 12
 
 
@@ -139,8 +142,30 @@ def _closing_quote(q: str, i: int) -> int:
     return j
 
 
-def _lex(q: str) -> list[tuple[str, str]]:
-    """Tokens ``(kind, text)``: LP, RP, PHRASE, FIELD (text "name\\0value"), WORD, OR, AND, NOT."""
+_NEXT_WORD = re.compile(r"\s+([^\s()\"“”«»„″]+)")
+MAX_VALUE_WORDS = 4  # words an unquoted facet value may run to (قوات سوريا الديمقراطية)
+
+
+def _longest_value(q: str, j: int, facet: str, value: str, known: Any) -> tuple[str, int]:
+    """An unquoted ``facet:value`` followed by more words: the longest run of
+    them that is a known value (``محافظة:دير الزور`` -> ``دير الزور``), so the
+    second word does not leak into the text query. ``(value, end)``."""
+    best, end, ext, k = value, j, value, j
+    for _ in range(MAX_VALUE_WORDS - 1):
+        m = _NEXT_WORD.match(q, k)
+        if not m or ":" in m.group(1) or m.group(1).lower() in _OR | _AND | _NOT or m.group(1) == "NOT":
+            break
+        ext, k = f"{ext} {m.group(1)}", m.end()
+        if known(facet, ext):
+            best, end = ext, k
+    return best, end
+
+
+def _lex(q: str, known: Any = None) -> list[tuple[str, str]]:
+    """Tokens ``(kind, text)``: LP, RP, PHRASE, FIELD (text "name\\0value"), WORD, OR, AND, NOT.
+
+    ``known(facet, text) -> bool``, when given, lets an unquoted facet value
+    run over the following words as far as they form a known value."""
     out: list[tuple[str, str]] = []
     i, n = 0, len(q)
     while i < n:
@@ -178,6 +203,8 @@ def _lex(q: str) -> list[tuple[str, str]]:
                 if not value and j < n and q[j] in _QUOTES:
                     k = _closing_quote(q, j)
                     value, j = q[j + 1:k], k + 1
+                elif value and known is not None:
+                    value, j = _longest_value(q, j, fname, value, known)
                 if not value.strip():
                     raise QueryParseError(f"المرشّح «{name}:» بلا قيمة")
                 if neg:
@@ -209,10 +236,11 @@ def _word_node(tok: str) -> Node | None:
     mode, dist = "stem", 1
     if tok.startswith("="):
         mode, tok = "exact", tok[1:]
-    m = re.search(r"~(\d?)$", tok)
+    m = re.search(r"~(\d*)$", tok)
     if m:
         mode, tok = "fuzzy", tok[: m.start()]
-        dist = int(m.group(1)) if m.group(1) else 0  # 0: by length
+        # 0: by length; a large number is kept here and clamped (with a notice) by the compiler
+        dist = int(m.group(1)[:6]) if m.group(1) else 0
     elif tok.endswith("*"):
         mode, tok = "prefix", tok.rstrip("*")
     if not any(True for _ in iter_words(tok)):
@@ -285,13 +313,17 @@ class _Parser:
         return node if node is not None else And([])
 
 
-def parse(q: str) -> Node:
+def parse(q: str, known: Any = None) -> Node:
     """Parse a query string into the AST (raises :class:`QueryParseError`).
 
     >>> parse('داعش أو "جبهة النصرة" -روسيا')
     Or(children=[Word(text='داعش', mode='stem', dist=1), And(children=[Phrase(text='جبهة النصرة', exact=False), Not(child=Word(text='روسيا', mode='stem', dist=1))])])
+
+    ``known(facet, text) -> bool`` (``compile_query`` passes the index's
+    values) lets an unquoted facet value take several words:
+    ``محافظة:دير الزور قصف`` -> ``province:دير الزور`` and ``قصف``.
     """
-    toks = _lex(q)
+    toks = _lex(q, known)
     if not toks:
         return And([])
     return _Parser(toks).parse()
@@ -322,22 +354,24 @@ def lift_filters(q: str, ast: Node) -> tuple[Node, dict[str, list[str]], str]:
 
     ``محافظة:حلب قصف`` -> ``(قصف, {"province": ["حلب"]}, "قصف")``: the
     service merges them into the request's filters, so they count like a
-    ticked facet value (tag/exclude) and show as selected. Filters inside
-    OR/NOT stay in the query, and so do a facet named twice at the top (an
-    AND of two values, where a selection would be an OR), date ranges and days.
+    ticked facet value (tag/exclude) and show as selected. A facet named
+    twice (``محافظة:حلب محافظة:دمشق``) selects both values, which combine
+    with OR as two ticked values of one facet do. Filters inside OR/NOT stay
+    in the query, and so do date ranges and days.
     Returns (the rest of the query, the selections, the query text without them).
     """
     children = ast.children if isinstance(ast, And) else [ast]
-    named = Counter(c.facet for c in children if isinstance(c, FieldFilter))
     keep: list[Node] = []
     lifted: dict[str, list[str]] = {}
     spans: list[tuple[int, int]] = []
     for c in children:
-        value = _as_selection(c) if isinstance(c, FieldFilter) and named[c.facet] == 1 else None
+        value = _as_selection(c) if isinstance(c, FieldFilter) else None
         if value is None:
             keep.append(c)
             continue
-        lifted[c.facet] = [value]
+        lifted.setdefault(c.facet, [])
+        if value not in lifted[c.facet]:
+            lifted[c.facet].append(value)
         if c.span:
             spans.append(c.span)
     if not lifted:
@@ -346,6 +380,17 @@ def lift_filters(q: str, ast: Node) -> tuple[Node, dict[str, list[str]], str]:
     for a, b in sorted(spans, reverse=True):
         rest = rest[:a] + " " + rest[b:]
     return (keep[0] if len(keep) == 1 else And(keep)), lifted, " ".join(rest.split())
+
+
+def _words(node: Node) -> list[Word]:
+    """Every ``Word`` of the tree."""
+    if isinstance(node, Word):
+        return [node]
+    if isinstance(node, Not):
+        return _words(node.child)
+    if isinstance(node, (And, Or)):
+        return [w for c in node.children for w in _words(c)]
+    return []
 
 
 def count_terms(node: Node) -> int:
@@ -376,51 +421,18 @@ def describe(node: Node) -> str:
 # ---------------------------------------------------------------- dates
 
 
-def _date_point(text: str, end: bool) -> Date:
-    """One side of a date range: ISO forms or a month name with a year."""
-    words = [normalize(w).lower() for w in re.split(r"[\s\-/._]+", text.strip()) if w]
-    if not words:
-        raise QueryParseError("تاريخ فارغ")
-    nums = [w for w in words if w.isdigit()]
-    names = [w for w in words if not w.isdigit()]
-    month: int | None = None
-    if names:
-        month = month_number(names)  # index/data/months.tsv, as the date extractor reads it
-        if month is None:
-            raise QueryParseError(f"شهر غير معروف «{' '.join(names)}»")
-    year = next((int(w) for w in nums if len(w) == 4), None)
-    if year is None:
-        raise QueryParseError(f"التاريخ «{text}» بلا سنة")
-    rest = [int(w) for w in nums if len(w) != 4]
-    day = None
-    if month is None and rest:
-        month = rest.pop(0)
-    if rest:
-        day = rest.pop(0)
-    try:
-        return period_bound(year, month, day, end=end)
-    except ValueError:
-        raise QueryParseError(f"التاريخ «{text}» غير موجود في التقويم") from None
-
-
 def parse_date_value(value: str) -> tuple[Date | None, Date | None]:
     """``2015``, ``2015-07``, ``2015-07..2015-08``, ``..2015``, ``تموز-2015`` ->
-    inclusive ``(first day, last day)``; ``None`` for an open side.
+    inclusive ``(first day, last day)``; ``None`` for an open side. The same
+    reader as ``from``/``to`` and the date facet (``search.request.parse_date_range``).
 
     >>> parse_date_value("تموز-2015")
     (datetime.date(2015, 7, 1), datetime.date(2015, 7, 31))
     """
-    value = value.strip()
-    if ".." in value:
-        a, _, b = value.partition("..")
-        start = _date_point(a, end=False) if a.strip() else None
-        stop = _date_point(b, end=True) if b.strip() else None
-        if start is None and stop is None:
-            raise QueryParseError("نطاق التاريخ يحتاج إلى طرف واحد على الأقل")
-        if start and stop and start > stop:
-            raise QueryParseError("نطاق التاريخ ينتهي قبل أن يبدأ")
-        return start, stop
-    return _date_point(value, end=False), _date_point(value, end=True)
+    try:
+        return parse_date_range(value)
+    except SearchRequestError as exc:
+        raise QueryParseError(str(exc)) from None
 
 
 def date_range_query(start: Date | None, stop: Date | None) -> wq.Query:
@@ -461,6 +473,24 @@ class _Compiler:
         self.stem_an, self.exact_an = stem_analyzer(), exact_analyzer()
         self.boosts: list[wq.Query] = []
         self.cq = CompiledQuery(wq.NullQuery, wq.NullQuery, None)
+        self.word_cap = MAX_PREFIX_EXPANSIONS  # per word*/word~, set by share_expansions
+        self.scan_cap = MAX_EXPANSION_SCAN
+        self._cache: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        self._cut: set[str] = set()  # prefixes whose scan hit scan_cap
+
+    def share_expansions(self, ast: Node) -> None:
+        """Share the query's expansion and scan budgets among its distinct
+        ``word*`` / ``word~`` (say so when a word gets less than its own cap)."""
+        words = {(w.mode, normalize(w.text)) for w in _words(ast) if w.mode in ("prefix", "fuzzy")
+                 and not (w.mode == "prefix" and len(normalize(w.text)) < MIN_PREFIX_CHARS)}
+        if not words:
+            return
+        n = len(words)
+        self.word_cap = min(MAX_PREFIX_EXPANSIONS, max(MIN_EXPANSIONS_PER_WORD, MAX_QUERY_EXPANSIONS // n))
+        self.scan_cap = MAX_EXPANSION_SCAN // n
+        if self.word_cap < MAX_FUZZY_EXPANSIONS:
+            self.cq.notices.append(notice("query_expansions_capped", words=n, cap=self.word_cap,
+                                          total=MAX_QUERY_EXPANSIONS))
 
     # -- words
     def _terms(self, text: str, level: str) -> list[tuple[str, int]]:
@@ -481,8 +511,8 @@ class _Compiler:
             (self.cq.exact_terms if level == "exact" else self.cq.stem_terms).update(t for t, _ in terms)
         return fields, terms
 
-    def _either(self, fields: tuple[str, str], term: str) -> wq.Query:
-        return wq.Or([wq.Term(fields[0], term, boost=TITLE_BOOST), wq.Term(fields[1], term)])
+    def _either(self, fields: tuple[str, str], term: str, weight: float = 1.0) -> wq.Query:
+        return wq.Or([wq.Term(fields[0], term, boost=TITLE_BOOST * weight), wq.Term(fields[1], term, boost=weight)])
 
     def _phrase(self, terms: list[tuple[str, int]], fields: tuple[str, str]) -> wq.Query:
         words = [t for t, _ in terms]
@@ -491,12 +521,24 @@ class _Compiler:
         return wq.Or([wq.Phrase(fields[0], words, slop=slop, boost=TITLE_BOOST),
                       wq.Phrase(fields[1], words, slop=slop)])
 
-    def word(self, node: Word, positive: bool) -> wq.Query | None:
+    def word(self, node: Word, positive: bool, seen: set[tuple[str, str]] | None = None) -> wq.Query | None:
         mode = "exact" if self.exact_all and node.mode == "stem" else node.mode
         if mode == "prefix":
-            return self._expand(node, positive, self._prefix_terms(node.text), "prefix")
+            if len(normalize(node.text)) < MIN_PREFIX_CHARS:
+                self.cq.notices.append(notice("prefix_too_short", word=node.text))
+                return None  # dropped like a stop word: an AND does not fail on it
+            return self._expand(node, positive, self._prefix_terms(node.text), "prefix", seen)
         if mode == "fuzzy":
-            return self._expand(node, positive, [("stem", t) for t in self._fuzzy_terms(node)], "fuzzy")
+            if len(normalize(node.text)) < MIN_FUZZY_CHARS:  # ا~ would be "every two-letter word"
+                self.cq.notices.append(notice("fuzzy_too_short", word=node.text, min=MIN_FUZZY_CHARS))
+                mode = "stem"
+            else:
+                if node.dist > MAX_FUZZY_DISTANCE:
+                    self.cq.notices.append(notice("fuzzy_clamped", word=node.text, dist=node.dist,
+                                                  max=MAX_FUZZY_DISTANCE))
+                weighted = self._fuzzy_terms(node)
+                return self._expand(node, positive, [("stem", t) for t, _ in weighted], "fuzzy", seen,
+                                    dict(weighted))
         level = "exact" if mode == "exact" else "stem"
         got = self._analyzed(node.text, level, positive, notice("stop_word", word=node.text))
         if got is None:
@@ -510,56 +552,122 @@ class _Compiler:
                 self.boosts.append(self._either(("title_exact", "body_exact"), e))
         return self._either(fields, terms[0][0])
 
+    def _scan(self, field: str, prefix: str, limit: int) -> tuple[dict[str, int], bool]:
+        """``{term: doc frequency}`` of the terms of ``field`` starting with
+        ``prefix``, reading at most ``limit`` term entries (summed over the
+        segments); True when the limit cut the scan short."""
+        found: dict[str, int] = {}
+        n = 0
+        for leaf, _ in self.reader.leaf_readers():
+            for t, info in leaf.iter_prefix(field, prefix):
+                n += 1
+                if n > limit:
+                    return found, True
+                t = t.decode("utf-8") if isinstance(t, bytes) else t
+                found[t] = found.get(t, 0) + info.doc_frequency()
+        return found, False
+
     def _prefix_terms(self, text: str) -> list[tuple[str, str]]:
         """``(level, term)`` of the words starting with ``text``, commonest first.
 
         Both levels: the exact level holds the surface forms (``الس*`` ->
         ``السوريه``, ``السعوديه``), the stem level the forms without clitics
-        (``مفاوض*`` also finds ``والمفاوضات`` through its stem).
+        (``مفاوض*`` also finds ``والمفاوضات`` through its stem). Computed once
+        per query for each distinct prefix (``ال* ... ال*`` reads the index once).
         """
         p = normalize(text)
+        if ("prefix", p) in self._cache:
+            return self._cache[("prefix", p)]
         stem_cands = {p, p[2:] if p.startswith("ال") and len(p) > 3 else p}
         found: dict[tuple[str, str], int] = {}
-        for level, field, cands in (("exact", "body_exact", {p}), ("stem", "body", stem_cands)):
-            for c in cands:
-                if len(c) < 2:
+        cut = False
+        per_level = self.scan_cap // 2
+        for level, fieldname, cands in (("exact", "body_exact", {p}), ("stem", "body", stem_cands)):
+            for c in sorted(cands):
+                if len(c) < MIN_PREFIX_CHARS:
                     continue
-                for i, t in enumerate(self.reader.expand_prefix(field, c)):
-                    if i > 5000:
-                        break
-                    t = t.decode("utf-8") if isinstance(t, bytes) else t
-                    found[(level, t)] = self.reader.doc_frequency(field, t)
-        return [k for k, _ in sorted(found.items(), key=lambda kv: -kv[1])]
+                got, truncated = self._scan(fieldname, c, per_level // len(cands))
+                cut = cut or truncated
+                for t, df in got.items():
+                    found[(level, t)] = df
+        ranked = [k for k, _ in sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))]
+        self._cache[("prefix", p)] = ranked
+        if cut:
+            self._cut.add(p)
+        return ranked
 
-    def _fuzzy_terms(self, node: Word) -> list[str]:
+    def _fuzzy_terms(self, node: Word) -> list[tuple[str, float]]:
+        """``(stem-level term, weight)`` of the spellings near ``node``: the word
+        itself first (weight 1), then by edit distance, the longer shared
+        beginning, and frequency. The weight scales the term's score, so a
+        rare unrelated word one edit away (ماكنة for ماكنزي) does not outrank
+        the word meant: ``FUZZY_DECAY ** distance``, times a share for the
+        letters in common at the start."""
         terms = self._terms(node.text, "stem") or [(normalize(node.text), 0)]
         base = terms[0][0]
-        dist = node.dist or (1 if len(base) <= 5 else 2)
-        dist = min(dist, 2)
         if not base:
             return []
+        dist = min(node.dist or (1 if len(base) <= 5 else 2), MAX_FUZZY_DISTANCE)
         found = {base: self.reader.doc_frequency("body", base)}
         # Whoosh's automaton needs the prefix inside the word (a one-letter word~ crashed it)
         for t in self.reader.terms_within("body", base, dist, prefix=min(2, len(base))):
             t = t.decode("utf-8") if isinstance(t, bytes) else t
             found[t] = self.reader.doc_frequency("body", t)
-        return [t for t, _ in sorted(found.items(), key=lambda kv: (kv[0] != base, -kv[1]))]
 
-    def _expand(self, node: Word, positive: bool, terms: list[tuple[str, str]], kind: str) -> wq.Query | None:
-        """OR of the expansions ``(level, term)`` of a ``word*`` or ``word~``, capped."""
-        cap = MAX_PREFIX_EXPANSIONS if kind == "prefix" else MAX_FUZZY_EXPANSIONS
-        if len(terms) > cap:
+        def shared(t: str) -> int:
+            return len(os.path.commonprefix([base, t]))
+
+        edits = {t: damerau_levenshtein(base, t) for t in found}
+        ranked = sorted(found, key=lambda t: (edits[t], -shared(t), -found[t], t))
+        return [(t, FUZZY_DECAY ** edits[t] * (0.5 + 0.5 * shared(t) / len(base))) for t in ranked]
+
+    def _redundant(self, level: str, term: str, stems: set[str]) -> bool:
+        """An exact-level expansion whose stem is itself an expansion of the
+        same word: every document it matches is matched already (the same
+        word reached at both levels), so it only costs time."""
+        if level != "exact":
+            return False
+        got = self._terms(term, "stem")
+        return len(got) == 1 and got[0][0] in stems
+
+    def _expand(self, node: Word, positive: bool, terms: list[tuple[str, str]], kind: str,
+                seen: set[tuple[str, str]] | None = None, weights: dict[str, float] | None = None
+                ) -> wq.Query | None:
+        """OR of the expansions ``(level, term)`` of a ``word*`` or ``word~``,
+        without duplicates, capped (per word, and per query: :attr:`word_cap`).
+
+        ``seen`` holds the expansions the word's OR siblings already search
+        (``سو* OR سور*``): a union needs each term once.
+        """
+        cap = min(MAX_PREFIX_EXPANSIONS if kind == "prefix" else MAX_FUZZY_EXPANSIONS, self.word_cap)
+        stems = {t for level, t in terms if level == "stem"}
+        picked: list[tuple[str, str]] = []
+        for i, (level, t) in enumerate(terms):
+            if len(picked) >= cap:
+                break
+            if not t or (seen is not None and (level, t) in seen):
+                continue
+            if i < 4 * MAX_PREFIX_EXPANSIONS and self._redundant(level, t, stems):
+                continue
+            picked.append((level, t))
+        mark = "*" if kind == "prefix" else "~"
+        if kind == "prefix" and normalize(node.text) in self._cut:
+            self.cq.notices.append(notice("prefix_too_broad", word=node.text, count=len(terms), cap=cap))
+        elif len(terms) > cap and len(picked) >= cap:
             self.cq.notices.append(notice("expansion_capped", word=node.text, count=len(terms), cap=cap))
-            terms = terms[:cap]
-        terms = [(level, t) for level, t in terms if t]
-        if not terms:
-            self.cq.notices.append(notice("no_expansion", word=node.text + ("*" if kind == "prefix" else "~")))
+        if not picked:
+            if seen is not None and terms:
+                return None  # all of them searched already by a sibling of the OR
+            self.cq.notices.append(notice("no_expansion", word=node.text + mark))
             return wq.NullQuery
+        if seen is not None:
+            seen.update(picked)
         if positive:
-            for level, t in terms:
+            for level, t in picked:
                 (self.cq.exact_terms if level == "exact" else self.cq.stem_terms).add(t)
         fields = {"stem": ("title", "body"), "exact": ("title_exact", "body_exact")}
-        return wq.Or([self._either(fields[level], t) for level, t in terms])
+        w = weights or {}
+        return wq.Or([self._either(fields[level], t, w.get(t, 1.0)) for level, t in picked])
 
     def phrase(self, node: Phrase, positive: bool) -> wq.Query | None:
         level = "exact" if node.exact or self.exact_all else "stem"
@@ -591,9 +699,10 @@ class _Compiler:
         return wq.Or([wq.Term(fieldname, v) for v in values])
 
     # -- structure
-    def compile(self, node: Node, positive: bool = True) -> wq.Query | None:
+    def compile(self, node: Node, positive: bool = True, seen: set[tuple[str, str]] | None = None
+                ) -> wq.Query | None:
         if isinstance(node, Word):
-            return self.word(node, positive)
+            return self.word(node, positive, seen)
         if isinstance(node, Phrase):
             return self.phrase(node, positive)
         if isinstance(node, FieldFilter):
@@ -601,15 +710,18 @@ class _Compiler:
         if isinstance(node, Not):
             inner = self.compile(node.child, not positive)
             return None if inner is None else wq.Not(inner)
+        # the same condition twice (a AND a, a OR a) is the condition once
+        children = list({describe(c): c for c in node.children}.values())
         if isinstance(node, Or):
-            parts = [p for p in (self.compile(c, positive) for c in node.children) if p is not None]
+            union: set[tuple[str, str]] = set()  # expansions an earlier alternative searches already
+            parts = [p for p in (self.compile(c, positive, union) for c in children) if p is not None]
             if not parts:
                 return None
             if any(isinstance(p, wq.Not) for p in parts):
                 # "a OR -b": a NOT inside OR means "everything but b"
                 parts = [wq.AndNot(wq.Every(), p.query) if isinstance(p, wq.Not) else p for p in parts]
             return parts[0] if len(parts) == 1 else wq.Or(parts)
-        parts = [p for p in (self.compile(c, positive) for c in node.children) if p is not None]
+        parts = [p for p in (self.compile(c, positive) for c in children) if p is not None]
         pos = [p for p in parts if not isinstance(p, wq.Not)]
         neg = [p.query for p in parts if isinstance(p, wq.Not)]
         if not pos and not neg:
@@ -632,6 +744,20 @@ def _proximity(ast: Node, compiler: _Compiler) -> list[str]:
     return terms if len(terms) >= 2 else []
 
 
+def _known_values(data: ReaderData | None) -> Any:
+    """``known(facet, text)`` for the parser: a date it reads, or a value (or
+    an alias of one) of the index, spelled out in full (no prefix guesses)."""
+    def known(facet: str, text: str) -> bool:
+        if facet == "date":
+            try:
+                parse_date_range(text)
+            except SearchRequestError:
+                return False
+            return True
+        return data is not None and bool(resolve_values(data, facet, text, loose=False))
+    return known
+
+
 def compile_query(q: str, reader: Any, data: ReaderData | None = None, exact: bool = False) -> CompiledQuery:
     """Parse and compile ``q`` against ``reader`` (for expansions and facet
     values). Never raises for a malformed query (falls back to plain words);
@@ -642,11 +768,12 @@ def compile_query(q: str, reader: Any, data: ReaderData | None = None, exact: bo
     lifted: dict[str, list[str]] = {}
     rest = q
     try:
-        ast = parse(q)
+        ast = parse(q, _known_values(data))
         if count_terms(ast) > MAX_QUERY_TERMS:
             raise _too_complex(count_terms(ast))
         ast, lifted, rest = lift_filters(q, ast)
         comp = _Compiler(reader, data, exact)
+        comp.share_expansions(ast)
         main = comp.compile(ast)
     except QueryParseError as e:
         fallback, lifted, rest = True, {}, q
@@ -655,6 +782,7 @@ def compile_query(q: str, reader: Any, data: ReaderData | None = None, exact: bo
         if count_terms(ast) > MAX_QUERY_TERMS:
             raise _too_complex(count_terms(ast)) from None
         comp = _Compiler(reader, data, exact)
+        comp.share_expansions(ast)
         main = comp.compile(ast)
     cq = comp.cq
     cq.ast, cq.fallback, cq.filters, cq.rest = ast, fallback, lifted, rest

@@ -24,7 +24,9 @@ from typing import Any
 __all__ = [
     "SearchRequest", "SearchRequestError", "FACETS", "SORTS",
     "MAX_QUERY_CHARS", "MAX_QUERY_TERMS", "MAX_PAGE_SIZE", "MAX_RESULT_WINDOW",
-    "MAX_PREFIX_EXPANSIONS", "MAX_FUZZY_EXPANSIONS", "DEFAULT_TIME_LIMIT", "parse_date_bound",
+    "MAX_PREFIX_EXPANSIONS", "MAX_FUZZY_EXPANSIONS", "MAX_QUERY_EXPANSIONS", "MAX_EXPANSION_SCAN",
+    "MIN_PREFIX_CHARS", "MAX_FUZZY_DISTANCE", "MIN_FUZZY_CHARS", "DEFAULT_TIME_LIMIT", "parse_date_bound",
+    "parse_date_range", "date_facet_value",
     "FACET_LABELS", "bilingual", "period_bound", "period_of", "Param", "PARAMETERS", "PARAMETER_NAMES",
     "unknown_parameters",
 ]
@@ -40,6 +42,17 @@ MAX_PAGE_SIZE = 100
 MAX_RESULT_WINDOW = 10_000  # page * page_size: no deeper paging than this
 MAX_PREFIX_EXPANSIONS = 64  # word* expands to at most this many index terms
 MAX_FUZZY_EXPANSIONS = 32  # word~ likewise
+# All the word* and word~ of one query together: each gets an equal share (at
+# most its own cap, at least MIN_EXPANSIONS_PER_WORD). Sixteen short prefixes
+# cost 0.9-1.6 s before (2,048 index terms, half of them scanned in vain).
+MAX_QUERY_EXPANSIONS = 256
+MIN_EXPANSIONS_PER_WORD = 8
+# Index terms read (per segment) to find a query's expansions, shared out like
+# MAX_QUERY_EXPANSIONS: reading costs ~4 us a term, so this bounds it to ~0.15 s.
+MAX_EXPANSION_SCAN = 40_000
+MAX_FUZZY_DISTANCE = 2  # word~N: larger N are clamped to this, with a notice
+MIN_FUZZY_CHARS = 3  # a shorter word~ is searched as the word itself, with a notice
+MIN_PREFIX_CHARS = 2  # a one-letter prefix (و*) matches most of the vocabulary: refused with a notice
 MAX_FILTER_VALUES = 50  # selected values per facet
 MAX_FACET_LIMIT = 1000
 DEFAULT_TIME_LIMIT = 2.0  # seconds for the scoring pass; partial results after that
@@ -70,9 +83,6 @@ def unknown_facet(name: str) -> SearchRequestError:
                                         f"unknown facet {name!r}: use one of {', '.join(FACETS)}"))
 
 
-_DATE_RE = re.compile(r"^\s*(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?\s*$")
-
-
 def period_bound(year: int, month: int | None = None, day: int | None = None, end: bool = False) -> Date:
     """The first (or, with ``end``, the last) day of a year, a month or a day;
     ``ValueError`` when there is no such date.
@@ -85,7 +95,9 @@ def period_bound(year: int, month: int | None = None, day: int | None = None, en
     if month is None:
         return Date(year, 12, 31) if end else Date(year, 1, 1)
     if end:
-        return Date.fromordinal(Date(year + (month == 12), month % 12 + 1, 1).toordinal() - 1)
+        if month == 12:  # not via January of the next year: 9999-12 ends in 9999
+            return Date(year, 12, 31)
+        return Date.fromordinal(Date(year, month + 1, 1).toordinal() - 1)
     return Date(year, month, 1)
 
 
@@ -105,23 +117,94 @@ def period_of(start: Date, stop: Date) -> str | None:
     return None
 
 
-def parse_date_bound(text: str, end: bool = False) -> Date:
-    """``2015``, ``2015-07`` or ``2015-07-21`` as the first (or, with ``end``,
-    the last) day of that period.
+def _date_error(text: str, arabic: str, english: str) -> SearchRequestError:
+    return SearchRequestError(bilingual(f"التاريخ «{text}» {arabic}", f"date {text!r} {english}"))
 
-    >>> parse_date_bound("2015-02", end=True)
-    datetime.date(2015, 2, 28)
+
+def parse_date_bound(text: str, end: bool = False) -> Date:
+    """THE date reader of Marsad: ``from``/``to`` (page, API, CLI), the date
+    facet's values and ``تاريخ:`` in a query all read dates with it.
+
+    A year, a month or a day, as the first (or, with ``end``, the last) day of
+    that period: ``2015``, ``2015-07``, ``2015/7/21``, Arabic-Indic digits,
+    or a month name of any naming system with a year (``تموز 2015``,
+    ``كانون الثاني-2016``, ``July 2015``; ``index/data/months.tsv``).
+
+    >>> parse_date_bound("2015-02", end=True), parse_date_bound("تموز-٢٠١٥")
+    (datetime.date(2015, 2, 28), datetime.date(2015, 7, 1))
     """
-    m = _DATE_RE.match(text or "")
-    if not m:
-        raise SearchRequestError(bilingual(f"التاريخ «{text}» ليس بصيغة سنة أو سنة-شهر أو سنة-شهر-يوم",
-                                           f"date {text!r} is not YYYY, YYYY-MM or YYYY-MM-DD"))
-    y, mo, d = int(m.group(1)), m.group(2), m.group(3)
+    from marsad.analyzers import normalize
+    from marsad.index.extract.dates import month_number
+    text = str(text or "")
+    words = [normalize(w).lower() for w in re.split(r"[\s\-/._]+", text.strip()) if w]
+    if not words:
+        raise _date_error(text, "فارغ", "is empty")
+    nums = [w for w in words if w.isdigit()]
+    names = [w for w in words if not w.isdigit()]
+    month: int | None = None
+    if names:
+        month = month_number(names)  # index/data/months.tsv, as the date extractor reads it
+        if month is None:
+            raise _date_error(text, f"ليس بصيغة سنة أو سنة-شهر أو سنة-شهر-يوم (ولا «{' '.join(names)}» اسم شهر)",
+                              f"is not YYYY, YYYY-MM or YYYY-MM-DD (nor is {' '.join(names)!r} a month name)")
+    years = [w for w in nums if len(w) == 4]
+    rest = [int(w) for w in nums if len(w) != 4]
+    if len(years) != 1 or len(rest) > (1 if month else 2) or any(len(w) > 2 for w in nums if len(w) != 4):
+        raise _date_error(text, "ليس بصيغة سنة أو سنة-شهر أو سنة-شهر-يوم",
+                          "is not YYYY, YYYY-MM or YYYY-MM-DD")
+    day = None
+    if month is None and rest:
+        month = rest.pop(0)
+    if rest:
+        day = rest.pop(0)
     try:
-        return period_bound(y, int(mo) if mo else None, int(d) if d else None, end=end)
+        return period_bound(int(years[0]), month, day, end=end)
     except ValueError:
-        raise SearchRequestError(bilingual(f"التاريخ «{text}» غير موجود في التقويم",
-                                           f"date {text!r} does not exist")) from None
+        raise _date_error(text, "غير موجود في التقويم", "does not exist") from None
+
+
+def parse_date_range(text: str) -> tuple[Date | None, Date | None]:
+    """``2015``, ``2015-07..2015-08``, ``..2015``, ``تموز-2015`` -> inclusive
+    ``(first day, last day)``, ``None`` for an open side (:func:`parse_date_bound`).
+
+    >>> parse_date_range("2015-07..2015-08")
+    (datetime.date(2015, 7, 1), datetime.date(2015, 8, 31))
+    """
+    text = str(text or "").strip()
+    if ".." not in text:
+        return parse_date_bound(text), parse_date_bound(text, end=True)
+    a, _, b = text.partition("..")
+    start = parse_date_bound(a) if a.strip() else None
+    stop = parse_date_bound(b, end=True) if b.strip() else None
+    if start is None and stop is None:
+        raise SearchRequestError(bilingual("نطاق التاريخ يحتاج إلى طرف واحد على الأقل",
+                                           "a date range needs at least one side"))
+    if start and stop and start > stop:
+        raise SearchRequestError(bilingual(f"نطاق التاريخ «{text}» ينتهي قبل أن يبدأ",
+                                           f"date range {text!r} ends before it starts"))
+    return start, stop
+
+
+def date_facet_value(text: str) -> str:
+    """A date facet selection as the facet spells it: ``"YYYY"`` or ``"YYYY-MM"``
+    (``٢٠١٥`` -> ``2015``, ``2015-7`` and ``تموز 2015`` -> ``2015-07``); ``""``
+    (the unknown bucket) stays ``""``.
+
+    >>> date_facet_value("تموز 2015"), date_facet_value("٢٠١٥")
+    ('2015-07', '2015')
+    """
+    if text == "":
+        return ""
+    try:
+        start, stop = parse_date_range(text)
+        value = period_of(start, stop) if start and stop else None
+    except SearchRequestError:
+        value = None
+    if value is None:
+        raise SearchRequestError(bilingual(
+            f"قيمة التاريخ «{text}» يجب أن تكون سنة أو شهرًا من سنة (مثل 2015 أو 2015-07)",
+            f"date facet value {text!r} must be YYYY or YYYY-MM (a year or a month)"))
+    return value
 
 
 def _int(name: str, value: Any, default: int) -> int:
@@ -284,11 +367,7 @@ class SearchRequest:
                     f"قيم كثيرة محددة في {FACET_LABELS[name]}: الحد {MAX_FILTER_VALUES}",
                     f"too many {name} values selected: at most {MAX_FILTER_VALUES}"))
             if name == "date":
-                for v in vals:
-                    if v and not re.fullmatch(r"\d{4}(-\d{2})?", v):
-                        raise SearchRequestError(bilingual(
-                            f"قيمة التاريخ «{v}» يجب أن تكون سنة أو سنة-شهر",
-                            f"date facet value {v!r} must be YYYY or YYYY-MM"))
+                vals = tuple(dict.fromkeys(date_facet_value(v) for v in vals))
             if vals:
                 clean[name] = vals
         object.__setattr__(self, "filters", clean)

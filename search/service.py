@@ -33,8 +33,8 @@ from whoosh.searching import Searcher
 
 from marsad.analyzers import normalize, stem
 from marsad.index.extract.matcher import norm_words
-from marsad.search.facets import (FACETS, ReaderData, _value_keys, build_buckets, reader_data, resolve_values,
-                           unknown_value)
+from marsad.search.facets import (FACETS, ReaderData, _value_keys, alias_matches, build_buckets, reader_data,
+                                  resolve_values, unknown_value)
 from marsad.search.highlight import make_snippet, mark_all
 from marsad.search.engine import FIELD_B, Budget, Engine, engine_for
 from marsad.search.query import PROXIMITY_BOOST, PROXIMITY_SLOP, CompiledQuery, compile_query
@@ -458,8 +458,10 @@ def facet_values(index: Any, name: str, q: str = "", request: SearchRequest | No
             selected = ()
         needle = " ".join(norm_words(q))
         if needle:
+            aliased = alias_matches(data, name, q)  # داعش, ISIS, Aleppo: names the index spells otherwise
             keep = [i for i, v in enumerate(values)
-                    if needle in " ".join(norm_words(v)) or any(needle in k for k in _value_keys(v))]
+                    if needle in " ".join(norm_words(v)) or any(needle in k for k in _value_keys(v))
+                    or v in aliased]
             values = [values[i] for i in keep]
             counts = [counts[i] for i in keep]
             unknown = 0

@@ -67,3 +67,52 @@ def test_normalize_text_on_tricky_and_real_text(seed_texts: dict[str, str]) -> N
     for t in ["ﻻ ﷲ ﺳﻮﺭﻳﺎ", "ـــ  لـداعش\u200c", "ΣΑΣ ΟΔΟΣ", "İstanbul", "\ufeffسوريا\u200f", "٢٠١٥ ۱۳۹۴", "",
               *seed_texts.values()]:
         assert normalize_text(t) == " ".join(normalize(w) for w in t.split())
+
+
+# ---- invisible format marks inside a word (issue 12) ----------------------------------
+
+_FORMAT = sorted("\u200b\u200c\u200d\u2060\ufeff\u00ad\u034f\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e"
+                 "\u2066\u2067\u2068\u2069")
+
+
+def _seed_words() -> list[str]:
+    from conftest import SEEDS
+    from marsad.analyzers.tokenizers import iter_words
+    text = "\n".join(p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt")))
+    return sorted({m.group() for m in iter_words(text) if len(m.group()) >= 2})
+
+
+_WORDS = _seed_words()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_WORDS), st.floats(0, 1), st.lists(st.sampled_from(_FORMAT), max_size=3)),
+                min_size=1, max_size=8),
+       st.sampled_from(["stem", "exact"]))
+def test_format_marks_inside_a_word_change_nothing(words, level: str) -> None:
+    """A zero-width space, joiner, LRM/RLM/ALM, BOM or bidi control inside a word
+    (between two of its characters) is ignored like tatweel: the tokens' texts are
+    those of the clean text, and their offsets slice the text as written (the
+    marked word whole)."""
+    clean_parts, marked_parts, shifts = [], [], []
+    for w, where, marks in words:
+        k = 1 + int(where * (len(w) - 2)) if len(w) > 2 else 1  # strictly inside the word
+        clean_parts.append(w)
+        marked_parts.append(w[:k] + "".join(marks) + w[k:])
+        shifts.append(len(marks))
+    clean, marked = " ".join(clean_parts), " ".join(marked_parts)
+    a, b = analyze(clean, level), analyze(marked, level)
+    assert [t["text"] for t in b] == [t["text"] for t in a], (clean, marked)
+    # each clean word starts where it did plus the marks inserted before it
+    starts_clean, starts_marked, pos_c, pos_m = [], [], 0, 0
+    for c, m in zip(clean_parts, marked_parts):
+        starts_clean.append(pos_c)
+        starts_marked.append(pos_m)
+        pos_c, pos_m = pos_c + len(c) + 1, pos_m + len(m) + 1
+    for tc, tm in zip(a, b):
+        i = max(j for j, s in enumerate(starts_clean) if s <= tc["start"])
+        extra = starts_marked[i] - starts_clean[i]
+        assert tm["start"] == tc["start"] + extra
+        piece = marked[tm["start"]:tm["end"]]
+        assert normalize(piece) == normalize(clean[tc["start"]:tc["end"]])  # the slice is the word as written
+        assert tm["end"] - tm["start"] in (tc["end"] - tc["start"], tc["end"] - tc["start"] + shifts[i])

@@ -256,10 +256,15 @@ def test_field_filters_inside_or_not_stay_in_the_query(searcher, records):
     assert counts.get("حلب", 0) + counts.get("إدلب", 0) >= r.total_docs > 0
     n = run(searcher, SearchRequest(q="سوريا -محافظة:حلب"))
     assert not n.query_filters and "حلب" not in {b.value for b in n.facets["province"].buckets}
-    # a facet named twice at the top is an AND of both values, not a selection (an OR)
+    # a facet named twice at the top selects both values: OR within the facet, as the README
+    # says and as two ticked values do (it used to be an AND of both, issue 12)
     both = run(searcher, SearchRequest(q="محافظة:حلب محافظة:دمشق", collapse=False))
-    assert not both.query_filters
-    assert both.total_docs == sum(1 for r in records if {"حلب", "دمشق"} <= set(r.provinces))
+    assert both.query_filters == {"province": ["حلب", "دمشق"]}
+    either = sum(1 for r in records if {"حلب", "دمشق"} & set(r.provinces))
+    assert both.total_docs == either > sum(1 for r in records if {"حلب", "دمشق"} <= set(r.provinces))
+    ticked = run(searcher, SearchRequest(filters={"province": ("حلب", "دمشق")}, collapse=False))
+    assert both.total_docs == ticked.total_docs
+    assert both.to_dict()["facets"] == ticked.to_dict()["facets"]
 
 
 def test_date_drills_down_to_months(searcher, records):
@@ -397,7 +402,10 @@ ARABIC_FIRST = re.compile(r"^[«\u0600-\u06FF]")
 
 @pytest.mark.parametrize("q,kw,code", [
     ('"مجلس الأمن', {}, "fallback"),
-    ("سوري* ال*", {}, "expansion_capped"),
+    ("سو*", {}, "expansion_capped"),
+    ("سوري* ال*", {}, "prefix_too_broad"),
+    ("و* سوريا", {}, "prefix_too_short"),
+    (" ".join(p + "*" for p in ["ال", "وا", "با", "لل", "فا", "كا", "سو", "مع", "تم"]), {}, "query_expansions_capped"),
     ("قزحصطو*", {}, "no_expansion"),
     ("سوريا في", {}, "stop_word"),
     ('"في من" سوريا', {}, "stop_phrase"),

@@ -21,7 +21,7 @@ from werkzeug.exceptions import HTTPException
 
 from marsad import search
 from marsad.search.request import (FACET_LABELS, MAX_RESULT_WINDOW, SearchRequest, SearchRequestError, bilingual,
-                                   unknown_parameters)
+                                   date_facet_value, unknown_parameters)
 from marsad.web import charts, openapi as openapi_doc
 from marsad.web.indexholder import IndexUnavailable
 from marsad.web.urls import FACETS, SearchState, api_search_url, doc_url, facet_page_url, search_url
@@ -139,6 +139,9 @@ def search_page() -> Any:
     except BadRequest as exc:  # a bad parameter, said in the page
         ctx["error"] = str(exc)
         return render_template("search.html", **ctx), 400
+    if any(k == "date" for k, _ in state.pairs):  # 2015-7 -> 2015-07: a hand-typed date can be unticked
+        state = ctx["state"] = SearchState.from_pairs(
+            [(k, date_facet_value(v) if k == "date" else v) for k, v in state.pairs])
     if result.get("query_filters"):
         ctx["state"] = _with_query_filters(state, result)
     ctx["result"] = result
