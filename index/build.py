@@ -332,14 +332,6 @@ class _Progress:
             rate = self.n / max(now - self.t0, 1e-9)
             print(f"{self.desc}: {self.n} records read, {rate:.0f}/s", file=sys.stderr, flush=True)
 
-    def note(self, msg: str) -> None:
-        if not self.enabled:
-            return
-        if self.bar is not None:
-            self.bar.write(msg, file=sys.stderr)
-        else:
-            print(msg, file=sys.stderr, flush=True)
-
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()

@@ -433,9 +433,6 @@ def _positions_of(self: Engine, reader: Any, field: str, text: str, docs: np.nda
 
 Engine._positions_of = _positions_of  # type: ignore[attr-defined]
 
-_ENGINES: dict[int, Engine] = {}
-_ENGINES_LOCK = threading.Lock()
-
 
 def engine_for(data: ReaderData) -> Engine:
     """The engine of a reader generation (cached alongside its ReaderData)."""

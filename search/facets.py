@@ -36,17 +36,13 @@ from marsad.search.results import FacetBucket, FacetResult, notice
 
 __all__ = [
     "Facet", "TermFacet", "DateFacet", "FACETS", "ReaderData", "reader_data", "build_buckets",
-    "resolve_values", "unknown_value", "UNKNOWN_LABEL", "day_ordinal",
+    "resolve_values", "unknown_value", "UNKNOWN_LABEL",
 ]
 
 UNKNOWN_LABEL = "غير معروف"
 _EPOCH_ORDINAL = Date(1970, 1, 1).toordinal()
 _USECS_PER_DAY = 86_400_000_000
 _MAX_USECS = Date(9999, 12, 31).toordinal() * _USECS_PER_DAY
-
-
-def day_ordinal(d: Date) -> int:
-    return d.toordinal()
 
 
 # ---------------------------------------------------------------- reader data

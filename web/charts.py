@@ -23,8 +23,6 @@ __all__ = ["date_chart", "province_map", "GOVERNORATES", "MONTHS_AR", "date_labe
 # Month names as read across the Arab world: Gulf/Egyptian name and Levantine name.
 MONTHS_AR = ["يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو",
              "يوليو", "أغسطس", "سبتمبر", "أكتوبر", "نوفمبر", "ديسمبر"]
-MONTHS_LEVANT = ["كانون الثاني", "شباط", "آذار", "نيسان", "أيار", "حزيران",
-                 "تموز", "آب", "أيلول", "تشرين الأول", "تشرين الثاني", "كانون الأول"]
 
 # Syria's 14 governorates as a schematic tile map: (name, column, row, width, height)
 # on a 5 x 5 grid, west at the left and north at the top, roughly where they lie.

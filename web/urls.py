@@ -103,9 +103,6 @@ class SearchState:
     def query(self) -> str:
         return self.get("q", "") or ""
 
-    def as_multidict_pairs(self) -> list[tuple[str, str]]:
-        return list(self.pairs)
-
     def query_string(self) -> str:
         return urlencode(self.pairs)
 
