@@ -31,6 +31,8 @@ from marsad.analyzers import stem
 # words split and normalized as the extractors read their data (a diacritized
 # name stays one word: إدْلب -> ادلب)
 from marsad.index.extract.matcher import norm_words
+from marsad.index.facets import FACETS as FACET_SPECS
+from marsad.index.facets import facet as facet_spec
 from marsad.search.request import FACET_LABELS
 from marsad.search.results import FacetBucket, FacetResult, notice
 
@@ -393,7 +395,8 @@ class DateFacet(Facet):
     order = "value"
 
     def __init__(self) -> None:
-        self.name, self.label, self.field = "date", FACET_LABELS["date"], "date"
+        spec = facet_spec("date")
+        self.name, self.label, self.field = spec.name, spec.label, spec.field
 
     def restrict(self, data: ReaderData, selected: tuple[str, ...]) -> np.ndarray:
         dd = data.dates
@@ -445,11 +448,10 @@ class DateFacet(Facet):
         return build_buckets(self, values, counts, unknown, selected, limit, always=months)
 
 
+# one counting class per registry entry (index/facets.py), in its order
 FACETS: dict[str, Facet] = {
-    "outlet": TermFacet("outlet", FACET_LABELS["outlet"], "outlet"),
-    "province": TermFacet("province", FACET_LABELS["province"], "provinces"),
-    "actor": TermFacet("actor", FACET_LABELS["actor"], "actors"),
-    "date": DateFacet(),
+    spec.name: TermFacet(spec.name, spec.label, spec.field) if spec.kind == "term" else DateFacet()
+    for spec in FACET_SPECS
 }
 
 

@@ -37,6 +37,7 @@ from whoosh import query as wq
 from marsad.analyzers import exact_analyzer, normalize, stem_analyzer
 from marsad.analyzers.tokenizers import iter_words
 from marsad.index.extract.dates import month_number
+from marsad.index.facets import FACETS as FACET_SPECS
 from marsad.search.facets import ReaderData, resolve_values, unknown_value
 from marsad.search.request import (MAX_FUZZY_EXPANSIONS, MAX_PREFIX_EXPANSIONS, MAX_QUERY_TERMS,
                             SearchRequestError, bilingual, period_bound, period_of)
@@ -111,13 +112,8 @@ _OR = {"or", "أو", "او", "|", "||"}
 _AND = {"and", "&", "&&"}
 _NOT = {"not", "!"}
 _QUOTES = {'"': '"', "“": "”", "”": "”", "«": "»", "„": "“", "″": "″", "'": "'"}
-_FIELD_NAMES = {
-    "outlet": "outlet", "source": "outlet", "مصدر": "outlet", "المصدر": "outlet", "صحيفه": "outlet",
-    "الصحيفه": "outlet", "موقع": "outlet",
-    "province": "province", "محافظه": "province", "المحافظه": "province", "place": "province",
-    "actor": "actor", "جهه": "actor", "الجهه": "actor", "فاعل": "actor",
-    "date": "date", "تاريخ": "date", "التاريخ": "date", "year": "date", "سنه": "date",
-}
+# field-filter names (normalized) -> facet, from the registry's query_names
+_FIELD_NAMES = {normalize(n.lower()): f.name for f in FACET_SPECS for n in f.query_names}
 
 
 def _field_name(name: str) -> str | None:

@@ -21,6 +21,9 @@ from dataclasses import dataclass, field
 from datetime import date as Date
 from typing import Any
 
+from marsad.index.facets import FACET_NAMES
+from marsad.index.facets import FACETS as FACET_SPECS
+
 __all__ = [
     "SearchRequest", "SearchRequestError", "FACETS", "SORTS",
     "MAX_QUERY_CHARS", "MAX_QUERY_TERMS", "MAX_PAGE_SIZE", "MAX_RESULT_WINDOW",
@@ -28,8 +31,8 @@ __all__ = [
     "FACET_LABELS", "bilingual", "period_bound", "period_of",
 ]
 
-FACETS = ("outlet", "province", "actor", "date")
-FACET_LABELS = {"outlet": "المصدر", "province": "المحافظة", "actor": "الجهة", "date": "التاريخ"}
+FACETS = FACET_NAMES  # the registry's (index/facets.py)
+FACET_LABELS = {f.name: f.label for f in FACET_SPECS}
 SORTS = ("relevance", "newest", "oldest")
 
 # Limits against expensive requests (issue 7). Each is checked with a message.

@@ -19,12 +19,14 @@ from urllib.parse import quote, urlencode
 
 from flask import url_for
 
+from marsad.index.facets import FACET_NAMES
+
 __all__ = ["FACETS", "SearchState", "search_url", "doc_url", "api_search_url", "facet_page_url"]
 
-FACETS = ("outlet", "province", "actor", "date")
+FACETS = FACET_NAMES  # the registry's (index/facets.py)
 # every parameter the page passes on, in canonical URL order ("page" is dropped on any change)
 # (the last ones are SearchRequest options a shared URL may carry: all values of a facet, exact level)
-PARAMS = ("q", "outlet", "province", "actor", "date", "from", "to", "sort", "page_size", "page",
+PARAMS = ("q", *FACETS, "from", "to", "sort", "page_size", "page",
           "facet_all", "facet_limit", "exact", "collapse")
 MULTI = frozenset(FACETS) | {"facet_all"}
 
