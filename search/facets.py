@@ -30,7 +30,7 @@ from whoosh.reading import TermNotFound
 from marsad.analyzers import stem
 # words split and normalized as the extractors read their data (a diacritized
 # name stays one word: إدْلب -> ادلب)
-from marsad.index.extract.matcher import norm_words
+from marsad.index.extract import facet_aliases, norm_words
 from marsad.index.facets import FACETS as FACET_SPECS
 from marsad.index.facets import facet as facet_spec
 from marsad.search.request import FACET_LABELS
@@ -283,12 +283,11 @@ def _value_keys(value: str) -> set[str]:
 def _alias_groups() -> dict[str, list[list[str]]]:
     """facet -> groups of equivalent names (normalized), one group per value.
 
-    From the extractors' own tables (``index.extract.entities.facet_aliases``:
+    From the extractors' own tables (``index.extract.facet_aliases``:
     ``index/data/actors.tsv``, ``outlets.tsv``, ``gazetteer.tsv``), so a name
     the extractor knows is a name the search understands. A name shared by
     several values of a facet (a village in two governorates) is left out.
     """
-    from marsad.index.extract.entities import facet_aliases
     groups: dict[str, list[list[str]]] = {}
     for facet, values in facet_aliases().items():
         normed = [list(dict.fromkeys(" ".join(norm_words(n)) for n in names)) for names in values.values()]

@@ -36,7 +36,7 @@ from whoosh import query as wq
 
 from marsad.analyzers import exact_analyzer, normalize, stem_analyzer
 from marsad.analyzers.tokenizers import iter_words
-from marsad.index.extract.dates import month_number
+from marsad.index.extract import month_number
 from marsad.index.facets import FACETS as FACET_SPECS
 from marsad.search.facets import ReaderData, resolve_values, unknown_value
 from marsad.search.request import (MAX_FUZZY_EXPANSIONS, MAX_PREFIX_EXPANSIONS, MAX_QUERY_TERMS,

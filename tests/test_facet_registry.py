@@ -54,3 +54,14 @@ def test_web_layer_uses_the_registry(tmp_path):
     assert set(NAMES) <= params
     enum = spec["paths"]["/api/facets/{name}"]["get"]["parameters"][0]["schema"]["enum"]
     assert tuple(enum) == NAMES
+
+
+def test_search_reads_extraction_through_its_public_names():
+    """search/ imports marsad.index.extract, never its modules (their insides may move)."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "search"
+    private = [f"{p.name}: {m.group()}" for p in root.glob("*.py")
+               for m in re.finditer(r"marsad\.index\.extract\.\w+", p.read_text(encoding="utf-8"))]
+    assert private == []

@@ -45,7 +45,7 @@ from marsad.analyzers.normalize import fold_digits, normalize
 from marsad.analyzers.tokenizers import WORD_RE
 from marsad.index.extract.data import read_table, split_list
 from marsad.index.extract.matcher import norm_words
-from marsad.index.records import Evidence
+from marsad.index.records import Evidence, iso_date
 
 __all__ = ["month_number", "DateResult", "extract_date", "date_from_metadata", "date_from_url", "date_from_text",
            "date_from_path", "date_from_tweets", "tweet_time", "METADATA_DATE_KEYS"]
@@ -124,17 +124,12 @@ def date_from_metadata(meta: dict[str, str]) -> DateResult | None:
         parsed = _parse_meta_date(v)
         if parsed:
             d, prec = parsed
-            iso = _iso(d, prec)
+            iso = iso_date(d, prec)
             # index.sources files the raw date under "date" and names its field in "date_field"
             name = lower.get("date_field", key) if key == "date" else key
             return DateResult(d, prec, "metadata", (Evidence("date", iso, f"metadata:{name}", str(v),
                                                              None, None, "metadata"),))
     return None
-
-
-def _iso(d: Date, precision: str) -> str:
-    return d.isoformat() if precision == "day" else f"{d.year:04d}-{d.month:02d}" if precision == "month" \
-        else f"{d.year:04d}"
 
 
 # --- url, path, tweets ---------------------------------------------------------------
@@ -150,7 +145,7 @@ def date_from_url(url: str | None) -> DateResult | None:
     if not d or d > _today():
         return None
     prec = "day" if m.group(3) else "month"
-    return DateResult(d, prec, "inferred", (Evidence("date", _iso(d, prec), "url", m.group(0), m.start(),
+    return DateResult(d, prec, "inferred", (Evidence("date", iso_date(d, prec), "url", m.group(0), m.start(),
                                                      m.end(), "url-date"),))
 
 
@@ -435,7 +430,7 @@ def date_from_text(fields: dict[str, str], floor_year: int | None = None) -> Dat
             source = "inferred"
         text = per_field[src][0]
         note = rule if men.year is not None else f"{rule}+weekday-year"
-        return DateResult(d, prec, source, (Evidence("date", _iso(d, prec), src, text[men.start:men.end],
+        return DateResult(d, prec, source, (Evidence("date", iso_date(d, prec), src, text[men.start:men.end],
                                                      men.start, men.end, note),))
     return None
 

@@ -11,14 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from marsad.index.extract.data import read_table, split_list
+from marsad.index.extract.data import governorates, read_table, split_list
 from marsad.index.extract.matcher import Match, PhraseMatcher, norm_words
 
 __all__ = ["PlaceEntry", "ActorEntry", "Blocker", "entity_matcher", "find_entities",
            "PROVINCES", "actor_adjectives", "facet_aliases"]
 
-PROVINCES = ("دمشق", "ريف دمشق", "حلب", "حمص", "حماة", "اللاذقية", "طرطوس", "إدلب",
-             "الرقة", "دير الزور", "الحسكة", "درعا", "السويداء", "القنيطرة")
+PROVINCES = tuple(g[0] for g in governorates())  # index/data/governorates.tsv
 
 # Words allowed between a head noun and a nationality adjective.
 _MIDDLE = ("", "العسكري", "العسكرية")
