@@ -8,7 +8,7 @@ from marsad.index.schema import FACET_FIELDS, build_schema
 from marsad.search import facets as search_facets
 from marsad.search import query, request
 from marsad.search.cli import search_cmd
-from marsad.web import create_app, urls
+from marsad.web import urls
 from marsad.web.views import _openapi_spec
 
 NAMES = tuple(f.name for f in registry.FACETS)
@@ -45,10 +45,10 @@ def test_search_layer_uses_the_registry():
     assert {p.name for p in search_cmd.params} >= set(NAMES)
 
 
-def test_web_layer_uses_the_registry(tmp_path):
+def test_web_layer_uses_the_registry(app):
     assert urls.FACETS == NAMES
     assert set(NAMES) <= set(urls.PARAMS) and set(NAMES) <= urls.MULTI
-    with create_app({"INDEX": str(tmp_path / "none"), "TESTING": True}).test_request_context():
+    with app.test_request_context():
         spec = _openapi_spec()
     params = {p["name"] for p in spec["paths"]["/api/search"]["get"]["parameters"]}
     assert set(NAMES) <= params

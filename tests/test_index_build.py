@@ -19,7 +19,7 @@ from marsad.index.records import content_hash
 from marsad.index.sources import read_corpus
 from marsad.index.store import META_NAME, live_dir
 
-from conftest import SEEDS, sample_records
+from corpus_support import SEEDS, sample_records
 
 
 def _extracted(paths) -> dict[str, object]:

@@ -11,7 +11,7 @@ from marsad.index.segwriter import FastSegmentWriter, PairAnalyzer, fast_path_ok
 from marsad.index.sources import read_corpus
 from marsad.analyzers import exact_analyzer, stem_analyzer
 
-from conftest import SEEDS
+from corpus_support import SEEDS
 
 
 def _docs(sample_corpus, n=80):

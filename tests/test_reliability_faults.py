@@ -27,7 +27,7 @@ from marsad.index.build import IndexLocked, build_index, current_generation, ope
 from marsad.index.store import IndexLock
 from marsad.search import SearchRequest, run
 
-from conftest import ROOT, SEEDS
+from corpus_support import ROOT, SEEDS
 
 # how many kills per test; the random seed is printed so a failure can be replayed
 KILLS = int(os.environ.get("MARSAD_KILLS", "12"))

@@ -24,7 +24,7 @@ import pytest
 from marsad.index.build import open_index
 from marsad.search import SearchRequest, run
 
-from conftest import ROOT, SEEDS, sample_records
+from corpus_support import ROOT, SEEDS, sample_records
 
 HUGE = 51 * 1024 * 1024
 

@@ -199,11 +199,9 @@ def test_documents_and_facet_search_take_any_string(searcher):
 # ---------------------------------------------------------------- through the JSON API
 
 @pytest.fixture(scope="module")
-def client():
-    from marsad.web import create_app
+def client(make_app):
     from web_support import web_index_dir
-    app = create_app({"INDEX": str(web_index_dir()), "TESTING": True})
-    app.config["PROPAGATE_EXCEPTIONS"] = False  # a crash must surface as the 500 a user would get
+    app = make_app(web_index_dir(), PROPAGATE_EXCEPTIONS=False)  # a crash must surface as the 500 a user would get
     return app.test_client()
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SEEDS, SNN
+from corpus_support import ROOT, SEEDS, SNN
 
 sys.path.insert(0, str(ROOT / "bench"))
 from bench_soak import soak  # noqa: E402

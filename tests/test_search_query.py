@@ -90,4 +90,11 @@ def test_parse_never_fails_unexpectedly(q):
 
 @pytest.mark.parametrize("q", ["-", "…", "*", "~", "= - +"])
 def test_punctuation_only_is_an_empty_query(q):
-    assert parse(q) == And([]) or isinstance(parse(q), And)
+    # nothing to search for: the query means what an empty box means (every document), with no terms
+    cq = compile_query(q, reader=None)
+    assert cq.empty and type(cq.match).__name__ == "Every"
+    assert not (cq.stem_terms or cq.exact_terms or cq.words or cq.filters or cq.notices)
+    assert "Word(" not in repr(parse(q)) and "Phrase(" not in repr(parse(q))
+    # the same punctuation around a word is not empty
+    real = compile_query(f"{q} سوريا", reader=None)
+    assert not real.empty and real.words

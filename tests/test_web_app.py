@@ -10,17 +10,7 @@ import re
 import pytest
 
 from marsad.web import create_app
-from web_support import Page, api_url, params, web_index_dir
-
-
-@pytest.fixture(scope="module")
-def app(request):
-    return create_app({"INDEX": str(web_index_dir(request)), "TESTING": True})
-
-
-@pytest.fixture()
-def client(app):
-    return app.test_client()
+from web_support import Page, api_url, params
 
 
 def get_page(client, url: str) -> tuple[Page, dict]:
@@ -272,8 +262,8 @@ def test_crash_shows_no_trace_and_no_path(app, monkeypatch):
         app.config["PROPAGATE_EXCEPTIONS"] = None
 
 
-def test_no_index_is_503_with_the_build_message(tmp_path):
-    app = create_app({"INDEX": str(tmp_path / "missing"), "TESTING": True})
+def test_no_index_is_503_with_the_build_message(tmp_path, make_app):
+    app = make_app(tmp_path / "missing")
     c = app.test_client()
     r = c.get("/api/search?q=x")
     assert r.status_code == 503 and "marsad index build" in r.get_json()["error"]
