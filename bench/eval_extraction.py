@@ -34,9 +34,10 @@ import time
 import traceback
 import zipfile
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from marsad.index.extract import PROVINCES as _EXTRACT_PROVINCES
 

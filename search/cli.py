@@ -16,18 +16,9 @@ __all__ = ["search_cmd", "open_index_option"]
 
 
 def open_index_option(option: str | None) -> Any:
-    """Open the index the way every command does (``index.build`` when present)."""
-    try:
-        from marsad.index.build import open_index, resolve_index_dir  # type: ignore
-    except ImportError:
-        open_index = resolve_index_dir = None
-    if open_index is not None:
-        return open_index(resolve_index_dir(option))
-    from whoosh import index as windex
-    path = option or "data/index"
-    if not windex.exists_in(path):
-        raise click.ClickException(f"no index in {path}: build one with `marsad index build`")
-    return windex.open_dir(path)
+    """Open the index the way every command does (``index.build.open_index``)."""
+    from marsad.index.build import open_index, resolve_index_dir
+    return open_index(resolve_index_dir(option))
 
 
 def _plain(html: str) -> str:

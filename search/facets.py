@@ -19,6 +19,7 @@ from __future__ import annotations
 import difflib
 import threading
 from collections import OrderedDict
+from collections.abc import Set
 from dataclasses import dataclass, field
 from datetime import date as Date
 from functools import lru_cache
@@ -28,6 +29,7 @@ import numpy as np
 from whoosh.reading import TermNotFound
 
 from marsad.analyzers import stem
+
 # words split and normalized as the extractors read their data (a diacritized
 # name stays one word: إدْلب -> ادلب)
 from marsad.index.extract import facet_aliases, norm_words
@@ -123,7 +125,7 @@ def _reader_key(reader: Any, keep: list[Any] | None = None) -> tuple:
     return tuple(_leaf_key(leaf, keep) for leaf, _ in reader.leaf_readers())
 
 
-_CACHE: "OrderedDict[tuple, tuple[ReaderData, list[Any]]]" = OrderedDict()
+_CACHE: OrderedDict[tuple, tuple[ReaderData, list[Any]]] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
 _BUILD_LOCKS: dict[tuple, threading.Lock] = {}
 _CACHE_SIZE = 4  # readers kept: the current one and a few being swapped out
@@ -455,7 +457,7 @@ FACETS: dict[str, Facet] = {
 
 
 def build_buckets(facet: Facet, values: list[str], counts: Any, unknown: int,
-                  selected: tuple[str, ...], limit: int | None, always: set[str] = frozenset()) -> FacetResult:
+                  selected: tuple[str, ...], limit: int | None, always: Set[str] = frozenset()) -> FacetResult:
     """The shared bucket builder.
 
     Non-zero values by count (most first), the top ``limit`` kept, shown by

@@ -29,7 +29,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date as Date, datetime, time
+from datetime import date as Date
+from datetime import datetime, time
 from typing import Any
 
 from whoosh import query as wq
@@ -39,8 +40,15 @@ from marsad.analyzers.tokenizers import iter_words
 from marsad.index.extract import month_number
 from marsad.index.facets import FACETS as FACET_SPECS
 from marsad.search.facets import ReaderData, resolve_values, unknown_value
-from marsad.search.request import (MAX_FUZZY_EXPANSIONS, MAX_PREFIX_EXPANSIONS, MAX_QUERY_TERMS,
-                            SearchRequestError, bilingual, period_bound, period_of)
+from marsad.search.request import (
+    MAX_FUZZY_EXPANSIONS,
+    MAX_PREFIX_EXPANSIONS,
+    MAX_QUERY_TERMS,
+    SearchRequestError,
+    bilingual,
+    period_bound,
+    period_of,
+)
 from marsad.search.results import notice
 
 __all__ = ["parse", "compile_query", "lift_filters", "CompiledQuery", "QueryParseError", "QueryTooComplex",
@@ -516,15 +524,15 @@ class _Compiler:
         p = normalize(text)
         stem_cands = {p, p[2:] if p.startswith("ال") and len(p) > 3 else p}
         found: dict[tuple[str, str], int] = {}
-        for level, field, cands in (("exact", "body_exact", {p}), ("stem", "body", stem_cands)):
+        for level, fieldname, cands in (("exact", "body_exact", {p}), ("stem", "body", stem_cands)):
             for c in cands:
                 if len(c) < 2:
                     continue
-                for i, t in enumerate(self.reader.expand_prefix(field, c)):
+                for i, t in enumerate(self.reader.expand_prefix(fieldname, c)):
                     if i > 5000:
                         break
                     t = t.decode("utf-8") if isinstance(t, bytes) else t
-                    found[(level, t)] = self.reader.doc_frequency(field, t)
+                    found[(level, t)] = self.reader.doc_frequency(fieldname, t)
         return [k for k, _ in sorted(found.items(), key=lambda kv: -kv[1])]
 
     def _fuzzy_terms(self, node: Word) -> list[str]:

@@ -227,14 +227,14 @@ class SearchRequest:
     def selected(self, facet: str) -> tuple[str, ...]:
         return self.filters.get(facet, ())
 
-    def replace(self, **changes: Any) -> "SearchRequest":
+    def replace(self, **changes: Any) -> SearchRequest:
         """A copy with some fields changed (validated again)."""
         d = {k: getattr(self, k) for k in self.__dataclass_fields__}
         d.update(changes)
         return SearchRequest(**d)
 
     @classmethod
-    def from_args(cls, args: Mapping[str, Any]) -> "SearchRequest":
+    def from_args(cls, args: Mapping[str, Any]) -> SearchRequest:
         """Build from CLI/web parameters (strings, or lists for repeated ones).
 
         Accepts a plain dict (values str or list) or a Werkzeug ``MultiDict``.

@@ -22,22 +22,29 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 from whoosh import scoring
-from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from marsad.analyzers import normalize, stem
 from marsad.index.extract import norm_words
 from marsad.index.records import iso_date
-from marsad.search.facets import (FACETS, ReaderData, _value_keys, build_buckets, reader_data, resolve_values,
-                           unknown_value)
-from marsad.search.highlight import make_snippet, mark_all
 from marsad.search.bm25 import BODY_B, K1, TITLE_B
 from marsad.search.engine import FIELD_B, Budget, Engine, engine_for
+from marsad.search.facets import (
+    FACETS,
+    ReaderData,
+    _value_keys,
+    build_buckets,
+    reader_data,
+    resolve_values,
+    unknown_value,
+)
+from marsad.search.highlight import make_snippet, mark_all
 from marsad.search.query import PROXIMITY_BOOST, PROXIMITY_SLOP, CompiledQuery, compile_query
 from marsad.search.request import SearchRequest, SearchRequestError, bilingual, unknown_facet
 from marsad.search.results import FacetResult, Hit, SearchResult, notice

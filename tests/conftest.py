@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from corpus_support import CORPUS, SEEDS, sample_records
 from marsad.web import create_app
+
+from corpus_support import CORPUS, SEEDS, sample_records
 
 
 @pytest.fixture(scope="session")

@@ -11,8 +11,15 @@ from click.testing import CliRunner
 from whoosh.query import Term
 
 from marsad.index.build import (
-    BuildError, IndexMissing, IndexVersionMismatch, build_index, current_generation, index_stats, open_index,
-    resolve_index_dir, update_index,
+    BuildError,
+    IndexMissing,
+    IndexVersionMismatch,
+    build_index,
+    current_generation,
+    index_stats,
+    open_index,
+    resolve_index_dir,
+    update_index,
 )
 from marsad.index.extract import extract
 from marsad.index.records import content_hash

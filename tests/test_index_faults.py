@@ -1,7 +1,6 @@
 """A killed build leaves the live index searchable; two builds at once, the second is refused."""
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys

@@ -17,7 +17,6 @@ import random
 import subprocess
 import sys
 import zipfile
-from pathlib import Path
 
 import pytest
 

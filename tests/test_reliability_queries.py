@@ -24,6 +24,7 @@ from marsad.search import SearchRequest, SearchRequestError, SearchResult, facet
 from marsad.search.query import MAX_DEPTH, QueryParseError, parse
 from marsad.search.request import MAX_QUERY_CHARS, MAX_QUERY_TERMS
 from marsad.search.service import open_searcher
+
 from search_support import search_index
 
 WORDS = ["سوريا", "داعش", "حلب", "السعودية", "الأمم المتحدة", "قصف", "المملكة", "روسيا", "في", "و",

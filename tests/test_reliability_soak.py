@@ -14,8 +14,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import pytest
-
 from corpus_support import ROOT, SEEDS, SNN
 
 sys.path.insert(0, str(ROOT / "bench"))

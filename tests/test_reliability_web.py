@@ -16,12 +16,13 @@ import json
 import re
 from datetime import date
 from html.parser import HTMLParser
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlsplit
 
 import pytest
 
 from marsad.index.records import Evidence, Record
 from marsad.web import SECURITY_HEADERS
+
 from web_support import stamp_marsad_meta
 
 SCRIPT = "<script>alert(1)</script>"

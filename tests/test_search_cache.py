@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import shutil
 
-import numpy as np
 import pytest
 
 from marsad.search import SearchRequest, open_searcher, run, warm
 from marsad.search.facets import reader_data
+
 from search_support import CORPUS, facets_for, write_index
 
 

@@ -4,10 +4,22 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from marsad.search.query import (And, FieldFilter, Not, Or, Phrase, QueryParseError, QueryTooComplex, Word,
-                          compile_query, parse, parse_date_value)
+from marsad.search.query import (
+    And,
+    FieldFilter,
+    Not,
+    Or,
+    Phrase,
+    QueryParseError,
+    QueryTooComplex,
+    Word,
+    compile_query,
+    parse,
+    parse_date_value,
+)
 
 
 def test_implicit_and_phrase_or_not():

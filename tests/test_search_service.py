@@ -9,6 +9,7 @@ import pytest
 from marsad.analyzers import analyze
 from marsad.search import SearchRequest, SearchRequestError, facet_values, get_document, more_like_this, run
 from marsad.search.service import open_searcher
+
 from search_support import plain, search_index
 
 

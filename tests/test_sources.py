@@ -271,9 +271,9 @@ def test_short_arabic_detection_on_real_titles():
 
 
 def test_invalid_utf8_is_replaced_and_reported(tmp_path):
-    good = f"{AR_TITLE}\n{AR_BODY}".encode("utf-8")
+    good = f"{AR_TITLE}\n{AR_BODY}".encode()
     (tmp_path / "a.txt").write_bytes(good[:40] + b"\xff\xfe\xc3" + good[40:])
-    big = ('{"title": "%s", "body": "%s"}\n' % (AR_TITLE, "نص " * 100)).encode() * 3000  # > detection sample
+    big = ('{{"title": "{}", "body": "{}"}}\n'.format(AR_TITLE, "نص " * 100)).encode() * 3000  # > detection sample
     (tmp_path / "b.jsonl").write_bytes(big + b'{"title": "\xd8\xd8 bad"}\n' + big)
     recs, rep = read(tmp_path)
     assert len(recs) == 1 + 6001

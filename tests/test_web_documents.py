@@ -14,6 +14,7 @@ import pytest
 
 from marsad.index.records import Evidence, Record
 from marsad.web.views import highlight_evidence, safe_snippet
+
 from web_support import stamp_marsad_meta
 
 EVIL = '<script>alert("x")</script><img src=x onerror=alert(1)>'

@@ -13,9 +13,10 @@ from web_support import stamp_marsad_meta
 
 def _records(seed_only: bool):
     """The five seeds; the "rebuilt" corpus adds 20 more articles made from them."""
-    from marsad.index.sources import read_corpus
-    from search_support import CORPUS, facets_for
     from marsad.index.records import Record
+    from marsad.index.sources import read_corpus
+
+    from search_support import CORPUS, facets_for
     seeds = [facets_for(r) for r in read_corpus([CORPUS / "seeds"])]
     if seed_only:
         return seeds

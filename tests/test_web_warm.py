@@ -6,8 +6,8 @@ import threading
 
 import pytest
 
-from marsad import search
 import marsad.search.facets as facets
+from marsad import search
 
 
 @pytest.fixture()

@@ -8,7 +8,7 @@ skipped, columns are TAB-separated, lists inside a column are ``|``-separated.
 from __future__ import annotations
 
 import os
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 __all__ = ["data_path", "read_table", "split_list", "governorates"]
@@ -24,7 +24,7 @@ def data_path(name: str) -> Path:
     return _PKG_DATA / name
 
 
-@lru_cache(maxsize=None)
+@cache
 def read_table(name: str, ncols: int) -> tuple[tuple[str, ...], ...]:
     """Rows of a TSV data file, each padded/truncated to ``ncols`` stripped cells.
 

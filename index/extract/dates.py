@@ -35,8 +35,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from datetime import date as Date
-from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
 import pyarabic.number
@@ -74,7 +74,7 @@ class DateResult:
 
 
 def _today() -> Date:
-    return datetime.now(timezone.utc).date()
+    return datetime.now(UTC).date()
 
 
 def _mk(y: int, m: int | None, d: int | None) -> Date | None:
@@ -92,7 +92,7 @@ def _parse_meta_date(value: str) -> tuple[Date, str] | None:
         return None
     if v.isdigit() and len(v) in (10, 13):  # a Unix timestamp, in s or ms
         try:
-            t = datetime.fromtimestamp(int(v) / (1000 if len(v) == 13 else 1), timezone.utc)
+            t = datetime.fromtimestamp(int(v) / (1000 if len(v) == 13 else 1), UTC)
             return t.date(), "day"
         except (OverflowError, OSError, ValueError):
             return None
@@ -171,7 +171,7 @@ def tweet_time(status_id: int) -> datetime:
     >>> tweet_time(1691438931974254592).date()
     datetime.date(2023, 8, 15)
     """
-    return datetime.fromtimestamp(((status_id >> 22) + TWITTER_EPOCH_MS) / 1000, timezone.utc)
+    return datetime.fromtimestamp(((status_id >> 22) + TWITTER_EPOCH_MS) / 1000, UTC)
 
 
 def date_from_tweets(fields: dict[str, str]) -> DateResult | None:
@@ -182,7 +182,7 @@ def date_from_tweets(fields: dict[str, str]) -> DateResult | None:
             continue
         for m in _TWEET_RE.finditer(text):
             t = tweet_time(int(m.group(1)))
-            if not (datetime(2010, 11, 4, tzinfo=timezone.utc) <= t <= datetime.now(timezone.utc)
+            if not (datetime(2010, 11, 4, tzinfo=UTC) <= t <= datetime.now(UTC)
                     + timedelta(days=1)):
                 continue  # not a snowflake id (pre-2010 ids are sequential)
             if best is None or t > best[0]:

@@ -9,7 +9,7 @@ blocker) is no place; ``ريف دمشق`` is not also ``دمشق``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 from marsad.index.extract.data import governorates, read_table, split_list
 from marsad.index.extract.matcher import Match, PhraseMatcher, norm_words
@@ -56,7 +56,7 @@ def _place_entries():
             yield name, entry
 
 
-@lru_cache(maxsize=None)
+@cache
 def actor_adjectives() -> dict[str, str]:
     """Normalized nationality adjective -> canonical actor."""
     out: dict[str, str] = {}
@@ -87,7 +87,7 @@ def _actor_entries():
                     yield tuple(h + ([mid] if mid else []) + a), head_entry
 
 
-@lru_cache(maxsize=None)
+@cache
 def facet_aliases() -> dict[str, dict[str, tuple[str, ...]]]:
     """The names a user may type for each facet value, from the same tables the
     extractors read: ``{"province" | "actor" | "outlet": {canonical value: names}}``.
@@ -111,7 +111,7 @@ def facet_aliases() -> dict[str, dict[str, tuple[str, ...]]]:
             for facet, values in out.items()}
 
 
-@lru_cache(maxsize=None)
+@cache
 def entity_matcher() -> PhraseMatcher:
     """The shared matcher (built on first use, then cached for the process)."""
     # Explicit aliases first: on a clash the first definition wins, so an actor's

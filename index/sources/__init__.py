@@ -58,7 +58,7 @@ class CorpusReader(Iterator[Record]):
         self._gen = gen
         self.report = report
 
-    def __iter__(self) -> "CorpusReader":
+    def __iter__(self) -> CorpusReader:
         return self
 
     def __next__(self) -> Record:

@@ -8,9 +8,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
-PathArg = Union[str, os.PathLike]
+PathArg = str | os.PathLike
 
 
 #: The canonical fields a field map can name.
@@ -47,13 +47,11 @@ def load_field_map(source: PathArg | Mapping[str, Any] | None = None) -> dict[st
             out[_canonical(key, f"{path}:{n}")] = tuple(names)
         return out
     out = {}
-    for key, names in source.items():
-        if isinstance(names, str):
-            names = (names,)
-        names = tuple(str(x) for x in names if str(x))
-        if not names:
+    for key, given in source.items():
+        field_names = tuple(str(x) for x in ((given,) if isinstance(given, str) else given) if str(x))
+        if not field_names:
             raise ValueError(f"field map: no field name given for {key!r}")
-        out[_canonical(key, "field map")] = names
+        out[_canonical(key, "field map")] = field_names
     return out
 
 
@@ -83,9 +81,9 @@ class Fields:
         if field_map is not None:
             names.update(load_field_map(field_map))  # explicit names replace the conventions
         self.names = names
-        self._plans: dict[tuple, dict[str, list]] = {}
+        self._plans: dict[tuple, dict[str, Any]] = {}
 
-    def plan(self, keys: tuple) -> dict[str, list]:
+    def plan(self, keys: tuple) -> dict[str, Any]:
         p = self._plans.get(keys)
         if p is None:
             if len(self._plans) > 4096:

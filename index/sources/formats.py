@@ -229,7 +229,7 @@ def _read_csv(unit: FileUnit, chunks: Iterator[str], tsv: bool) -> Iterator[Reco
 try:
     from lzma import LZMAError as _LZMAError
 except ImportError:  # pragma: no cover - Python built without lzma
-    class _LZMAError(Exception):
+    class _LZMAError(Exception):  # type: ignore[no-redef]
         pass
 
 _OVERSIZED_LINE = "\x00marsad: oversized line dropped\x00\n"  # stands in for a dropped line in the CSV stream
@@ -256,7 +256,7 @@ def read_stream(unit: FileUnit, raw: IO[bytes], kind: str, name: str) -> Iterato
             else:
                 yield from _read_csv(unit, chunks, name.lower().endswith(".tsv"))
         finally:
-            chunks.close()  # type: ignore[union-attr]  # flushes the decode warning
+            chunks.close()  # type: ignore[attr-defined]  # a generator: closing it flushes the decode warning
         unit.finish()
     except Exception as e:  # noqa: BLE001 - one bad file must never stop the run
         # Corrupt archive data or a disk error mid-file: what was read stays read.

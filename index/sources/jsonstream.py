@@ -52,7 +52,7 @@ class _Buf:
     def skip_ws(self) -> bool:
         """Skip white space; False at the end of the input."""
         while True:
-            self.pos = _WS.match(self.s, self.pos).end()
+            self.pos = _WS.match(self.s, self.pos).end()  # type: ignore[union-attr]  # [ \t\n\r]* always matches
             if self.pos < len(self.s):
                 return True
             if not self.more():
