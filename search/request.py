@@ -210,7 +210,7 @@ class SearchRequest:
                     f"too many {name} values selected: at most {MAX_FILTER_VALUES}"))
             if name == "date":
                 for v in vals:
-                    if v and not re.fullmatch(r"\d{4}(-\d{2})?", v):
+                    if v and not re.fullmatch(r"\d{4}(-(0[1-9]|1[0-2]))?", v):  # month 13: a 500 in the chart
                         raise SearchRequestError(bilingual(
                             f"قيمة التاريخ «{v}» يجب أن تكون سنة أو سنة-شهر",
                             f"date facet value {v!r} must be YYYY or YYYY-MM"))
