@@ -5,7 +5,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 VENV := .venv/bin
 
-.PHONY: setup run index serve test test-fast bench clean
+.PHONY: setup run index serve lint test test-fast bench clean
 
 setup:
 	bash scripts/setup.sh
@@ -21,16 +21,21 @@ index: setup
 serve: setup
 	$(VENV)/marsad serve --index $(INDEX) --host $(HOST) --port $(PORT)
 
-# The whole test suite (browser tests included: installs Debian's chromium).
-test: setup
+# Lint (ruff: rules in pyproject.toml) and type check (mypy over the marsad namespace).
+lint: setup
+	$(VENV)/ruff check .
+	bash scripts/typecheck.sh
+
+# Lint, then the whole test suite (browser tests included: installs Debian's chromium).
+test: lint
 	bash scripts/install-browser.sh
 	$(VENV)/pytest -n 2 -q
 
-test-fast: setup
+test-fast: lint
 	$(VENV)/pytest -n 2 -q -m "not browser and not slow"
 
 bench: setup
 	$(VENV)/python bench/run_all.py
 
 clean:
-	rm -rf .venv data build *.egg-info .pytest_cache
+	rm -rf .venv data build *.egg-info .pytest_cache .typecheck .mypy_cache .ruff_cache

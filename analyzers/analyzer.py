@@ -7,7 +7,6 @@
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from whoosh.analysis import Analyzer
@@ -53,9 +52,3 @@ def analyze(text: str, level: str = "stem") -> list[dict[str, Any]]:
     """
     return [{"text": t.text, "start": t.startchar, "end": t.endchar}
             for t in analyzer_for(level)(text, chars=True, positions=True)]
-
-
-def iter_terms(text: str, level: str = "stem") -> Iterator[str]:
-    """Just the terms (for extractors and tests)."""
-    for t in analyzer_for(level)(text):
-        yield t.text

@@ -24,8 +24,8 @@ from whoosh import query as wq
 
 from marsad.index.build import open_index
 from marsad.search import SearchRequest, run
-from marsad.search.query import compile_query
 from marsad.search.facets import reader_data
+from marsad.search.query import compile_query
 from marsad.search.service import open_searcher
 
 BENCH_DIR = Path(os.environ.get("MARSAD_BENCH_DIR", "/tmp/marsad-bench"))

@@ -113,8 +113,8 @@ class SoakResult:
 def start_server(index_dir: Path, port: int, threads: int, log_path: Path) -> subprocess.Popen:
     """``web.serve.serve`` (waitress) in a child process; its log goes to a file (a pipe nobody
     reads would fill up and stall the server)."""
-    code = ("import sys; sys.path.insert(0, %r); from marsad.web.serve import serve; "
-            "serve(index=%r, host='127.0.0.1', port=%d, threads=%d)" % (str(ROOT), str(index_dir), port, threads))
+    code = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); from marsad.web.serve import serve; "
+            f"serve(index={str(index_dir)!r}, host='127.0.0.1', port={port}, threads={threads})")
     log = open(log_path, "wb")
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=log, stderr=subprocess.STDOUT)
     log.close()

@@ -70,8 +70,8 @@ def free_port() -> int:
 
 
 def start_server(index_dir: Path, port: int, threads: int) -> subprocess.Popen:
-    code = ("import sys; sys.path.insert(0, %r); from marsad.web.serve import serve; "
-            "serve(index=%r, host='127.0.0.1', port=%d, threads=%d)" % (str(ROOT), str(index_dir), port, threads))
+    code = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); from marsad.web.serve import serve; "
+            f"serve(index={str(index_dir)!r}, host='127.0.0.1', port={port}, threads={threads})")
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -5,7 +5,6 @@ import json
 import os
 import resource
 import subprocess
-import sys
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path

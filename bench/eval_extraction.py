@@ -34,9 +34,12 @@ import time
 import traceback
 import zipfile
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+
+from marsad.index.extract import PROVINCES as _EXTRACT_PROVINCES
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,8 +47,7 @@ DEVSET = ROOT / "tests" / "data" / "devset.jsonl"
 CORPUS = Path(os.environ.get("MARSAD_CORPUS", ROOT.parent / "shared" / "corpus"))
 
 # The contract: canonical values the devset may use (checked on load).
-PROVINCES = ("دمشق", "ريف دمشق", "حلب", "حمص", "حماة", "اللاذقية", "طرطوس", "إدلب", "الرقة",
-             "دير الزور", "الحسكة", "درعا", "السويداء", "القنيطرة")
+PROVINCES = _EXTRACT_PROVINCES  # index/data/governorates.tsv
 ACTORS = ("التحالف الدولي", "الولايات المتحدة", "روسيا", "إيران", "تركيا", "النظام السوري", "قسد",
           "وحدات حماية الشعب", "حزب الاتحاد الديمقراطي", "تنظيم الدولة الإسلامية", "الجيش السوري الحر",
           "مغاوير الثورة", "هيئة تحرير الشام", "تنظيم القاعدة", "حزب الله", "حلف الناتو", "الأمم المتحدة",

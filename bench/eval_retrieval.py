@@ -189,7 +189,7 @@ def evaluate(args: argparse.Namespace) -> None:
           f"{sum(1 for q in queries if q[1] == 'heldout')} held out), {sum(len(v) for v in qrels.values())} "
           f"judgments, {len(docs)} corpus records; {'raw lists' if args.raw else 'copies of one text counted once'}")
     per: dict[str, dict[str, dict[str, float]]] = {s: {} for s in SYSTEMS}
-    for qid, split, q, _ in queries:
+    for qid, _split, q, _ in queries:
         qrel = qrels.get(qid, {})
         if not qrel:
             print(f"  {qid}: no judgments, skipped")

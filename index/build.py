@@ -33,9 +33,10 @@ import sys
 import time
 import traceback
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import date as Date, datetime
+from datetime import date as Date
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -46,9 +47,21 @@ from marsad.index.records import Record, content_hash
 from marsad.index.schema import FACET_FIELDS, build_schema, versions
 from marsad.index.segwriter import FastSegmentWriter, PairAnalyzer
 from marsad.index.store import (
-    IndexLock, IndexLocked, IndexMissing, IndexVersionMismatch, build_hint, check_versions, cleanup,
-    current_generation, live_dir, new_generation_dir, newest_other_generation, publish, read_meta,
-    resolve_index_dir, write_meta,
+    IndexLock,
+    IndexLocked,
+    IndexMissing,
+    IndexVersionMismatch,
+    build_hint,
+    check_versions,
+    cleanup,
+    current_generation,
+    live_dir,
+    new_generation_dir,
+    newest_other_generation,
+    publish,
+    read_meta,
+    resolve_index_dir,
+    write_meta,
 )
 
 __all__ = [
@@ -331,14 +344,6 @@ class _Progress:
             self.last = now
             rate = self.n / max(now - self.t0, 1e-9)
             print(f"{self.desc}: {self.n} records read, {rate:.0f}/s", file=sys.stderr, flush=True)
-
-    def note(self, msg: str) -> None:
-        if not self.enabled:
-            return
-        if self.bar is not None:
-            self.bar.write(msg, file=sys.stderr)
-        else:
-            print(msg, file=sys.stderr, flush=True)
 
     def close(self) -> None:
         if self.bar is not None:
@@ -668,7 +673,7 @@ def update_index(
 def _dup_pairs(first: dict[str, str], survivors: list, jobs: list) -> Iterator[tuple[str, bool]]:
     for _, s in survivors:
         yield s.get("id"), first.get(s.get("content_hash", "")) != s.get("id")
-    for _, rec, h, dup, _ in jobs:
+    for _, rec, _h, dup, _ in jobs:
         yield rec.id, bool(dup)
 
 
@@ -736,7 +741,7 @@ def index_stats(index_dir: str | os.PathLike[str] | None = None, *, top: int = 1
         years: Counter[str] = Counter()
         dmin = dmax = None
         known = 0
-        for docnum, stored in r.iter_docs():
+        for _docnum, stored in r.iter_docs():
             dt = stored.get("date")
             if dt is None:
                 continue

@@ -10,11 +10,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import asdict, dataclass, field
 from datetime import date as Date
+from datetime import datetime
 from typing import Any
 
 from marsad.analyzers.normalize import normalize_text
 
-__all__ = ["Evidence", "Record", "content_hash"]
+__all__ = ["Evidence", "Record", "content_hash", "iso_date"]
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class Evidence:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "Evidence":
+    def from_dict(cls, d: dict[str, Any]) -> Evidence:
         return cls(**d)
 
 
@@ -67,13 +68,24 @@ class Record:
 
     def iso_date(self) -> str | None:
         """The date at its precision: ``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY``."""
-        if self.date is None:
-            return None
-        if self.date_precision == "year":
-            return f"{self.date.year:04d}"
-        if self.date_precision == "month":
-            return f"{self.date.year:04d}-{self.date.month:02d}"
-        return self.date.isoformat()
+        return iso_date(self.date, self.date_precision)
+
+
+def iso_date(d: Date | None, precision: str | None) -> str | None:
+    """A date (or a stored datetime) as ISO text at its precision; the one date formatter.
+
+    >>> iso_date(Date(2015, 7, 3), "month"), iso_date(datetime(2015, 7, 3, 12), "day")
+    ('2015-07', '2015-07-03')
+    >>> iso_date(Date(2015, 7, 3), "year"), iso_date(None, "day")
+    ('2015', None)
+    """
+    if not isinstance(d, Date):
+        return None
+    if precision == "year":
+        return f"{d.year:04d}"
+    if precision == "month":
+        return f"{d.year:04d}-{d.month:02d}"
+    return (d.date() if isinstance(d, datetime) else d).isoformat()
 
 
 def content_hash(title: str, body: str) -> str:

@@ -14,14 +14,15 @@ from __future__ import annotations
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
 from marsad.analyzers import analyzer_version, exact_analyzer, stem_analyzer
+from marsad.index.facets import FACETS
 
 __all__ = ["SCHEMA_VERSION", "build_schema", "versions", "FACET_FIELDS"]
 
 # Bump when fields change meaning or are added/removed, or a pickled class moves.
 SCHEMA_VERSION = 2  # 2: analyzers pickled under marsad.analyzers (the marsad namespace)
 
-# facet name (as the user and the JSON see it) -> index field
-FACET_FIELDS = {"outlet": "outlet", "province": "provinces", "actor": "actors", "date": "date"}
+# facet name (as the user and the JSON see it) -> index field, from the registry
+FACET_FIELDS = {f.name: f.field for f in FACETS}
 
 
 def build_schema() -> Schema:

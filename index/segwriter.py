@@ -32,9 +32,9 @@ from typing import Any
 
 from whoosh.analysis import CompositeAnalyzer
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3FieldWriter, W3TermInfo
+from whoosh.formats import Frequency, Positions
 from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import length_to_byte
-from whoosh.formats import Frequency, Positions
 from whoosh.writing import SegmentWriter
 
 from marsad.analyzers import exact_analyzer, stem, stem_analyzer

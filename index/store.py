@@ -22,7 +22,7 @@ import os
 import shutil
 import time
 from pathlib import Path
-from typing import Any, IO
+from typing import IO, Any
 
 from marsad.index.schema import versions
 
@@ -126,7 +126,7 @@ class IndexLock:
         self.what = what
         self._f: IO[str] | None = None
 
-    def acquire(self) -> "IndexLock":
+    def acquire(self) -> IndexLock:
         self.root.mkdir(parents=True, exist_ok=True)
         f = open(self.root / LOCK_NAME, "a+", encoding="utf-8")
         try:
@@ -159,7 +159,7 @@ class IndexLock:
                 self._f.close()
                 self._f = None
 
-    def __enter__(self) -> "IndexLock":
+    def __enter__(self) -> IndexLock:
         return self.acquire()
 
     def __exit__(self, *exc: Any) -> None:

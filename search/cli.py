@@ -4,28 +4,21 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import click
 
+from marsad.index.facets import FACETS as FACET_SPECS
 from marsad.search.request import SORTS, SearchRequest, SearchRequestError
 
 __all__ = ["search_cmd", "open_index_option"]
 
 
 def open_index_option(option: str | None) -> Any:
-    """Open the index the way every command does (``index.build`` when present)."""
-    try:
-        from marsad.index.build import open_index, resolve_index_dir  # type: ignore
-    except ImportError:
-        open_index = resolve_index_dir = None
-    if open_index is not None:
-        return open_index(resolve_index_dir(option))
-    from whoosh import index as windex
-    path = option or "data/index"
-    if not windex.exists_in(path):
-        raise click.ClickException(f"no index in {path}: build one with `marsad index build`")
-    return windex.open_dir(path)
+    """Open the index the way every command does (``index.build.open_index``)."""
+    from marsad.index.build import open_index, resolve_index_dir
+    return open_index(resolve_index_dir(option))
 
 
 def _plain(html: str) -> str:
@@ -33,12 +26,20 @@ def _plain(html: str) -> str:
     return h.unescape(re.sub(r"</?mark>", "", html))
 
 
+def _facet_options(cmd: Callable[..., None]) -> Callable[..., None]:
+    """One repeatable option per facet of the registry (index/facets.py): --outlet, --province, ..."""
+    for spec in reversed(FACET_SPECS):
+        article = "an" if spec.label_en[0] in "aeiou" else "a"
+        what = "a year or month" if spec.kind == "date" else f"{article} {spec.label_en}"
+        cmd = click.option(f"--{spec.name}", spec.name, multiple=True,
+                           metavar="YYYY[-MM]" if spec.kind == "date" else "V",
+                           help=f"Select {what} (repeat: OR).")(cmd)
+    return cmd
+
+
 @click.command("search")
 @click.option("--index", "index_dir", metavar="DIR", help="Index directory (default: data/index or $MARSAD_INDEX).")
-@click.option("--outlet", multiple=True, metavar="V", help="Select an outlet (repeat: OR).")
-@click.option("--province", multiple=True, metavar="V", help="Select a province (repeat: OR).")
-@click.option("--actor", multiple=True, metavar="V", help="Select an actor (repeat: OR).")
-@click.option("--date", "dates", multiple=True, metavar="YYYY[-MM]", help="Select a year or month (repeat: OR).")
+@_facet_options
 @click.option("--from", "date_from", metavar="DATE", help="Only documents dated on or after DATE (YYYY[-MM[-DD]]).")
 @click.option("--to", "date_to", metavar="DATE", help="Only documents dated on or before DATE.")
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
@@ -48,14 +49,14 @@ def _plain(html: str) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print the SearchResult as JSON.")
 @click.option("--explain", is_flag=True, help="Print the parsed query.")
 @click.argument("query", nargs=-1)
-def search_cmd(index_dir: str | None, outlet: tuple[str, ...], province: tuple[str, ...], actor: tuple[str, ...],
-               dates: tuple[str, ...], date_from: str | None, date_to: str | None, sort: str, page: int,
-               page_size: int, exact: bool, as_json: bool, explain: bool, query: tuple[str, ...]) -> None:
+def search_cmd(index_dir: str | None, date_from: str | None, date_to: str | None, sort: str, page: int,
+               page_size: int, exact: bool, as_json: bool, explain: bool, query: tuple[str, ...],
+               **facet_values: tuple[str, ...]) -> None:
     """Search the index for QUERY (all words must match; "phrases", OR/أو, -word,
     word*, word~, =word, outlet:/مصدر:, province:/محافظة:, actor:/جهة:, date:/تاريخ:)."""
     from marsad.search import run
-    args: dict[str, Any] = {"q": " ".join(query), "outlet": list(outlet), "province": list(province),
-                            "actor": list(actor), "date": list(dates), "from": date_from, "to": date_to,
+    args: dict[str, Any] = {"q": " ".join(query), **{name: list(v) for name, v in facet_values.items()},
+                            "from": date_from, "to": date_to,
                             "sort": sort, "page": str(page), "page_size": str(page_size)}
     if exact:
         args["exact"] = "1"

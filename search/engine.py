@@ -44,13 +44,12 @@ from whoosh import query as wq
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
+from marsad.search.bm25 import FIELD_B, K1
 from marsad.search.facets import ReaderData
 
 __all__ = ["Engine", "engine_for", "K1", "FIELD_B", "BM25F_COMBINE", "Budget"]
 
-K1 = 1.2
 BM25F_COMBINE = False  # True: textbook BM25F (one saturation per word over its fields); measured worse
-FIELD_B = {"title": 0.5, "title_exact": 0.5, "body": 0.75, "body_exact": 0.75}
 _POSTINGS_CACHE = 50_000  # terms kept per reader
 _POSITIONS_CACHE = 2_000
 _LEN_TABLE = np.array([byte_to_length(i) for i in range(256)], dtype=np.float32)
@@ -432,9 +431,6 @@ def _positions_of(self: Engine, reader: Any, field: str, text: str, docs: np.nda
 
 
 Engine._positions_of = _positions_of  # type: ignore[attr-defined]
-
-_ENGINES: dict[int, Engine] = {}
-_ENGINES_LOCK = threading.Lock()
 
 
 def engine_for(data: ReaderData) -> Engine:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import difflib
 import threading
 from collections import OrderedDict
+from collections.abc import Set
 from dataclasses import dataclass, field
 from datetime import date as Date
 from functools import lru_cache
@@ -28,25 +29,24 @@ import numpy as np
 from whoosh.reading import TermNotFound
 
 from marsad.analyzers import stem
+
 # words split and normalized as the extractors read their data (a diacritized
 # name stays one word: إدْلب -> ادلب)
-from marsad.index.extract.matcher import norm_words
+from marsad.index.extract import facet_aliases, norm_words
+from marsad.index.facets import FACETS as FACET_SPECS
+from marsad.index.facets import facet as facet_spec
 from marsad.search.request import FACET_LABELS
 from marsad.search.results import FacetBucket, FacetResult, notice
 
 __all__ = [
     "Facet", "TermFacet", "DateFacet", "FACETS", "ReaderData", "reader_data", "build_buckets",
-    "resolve_values", "unknown_value", "UNKNOWN_LABEL", "day_ordinal",
+    "resolve_values", "unknown_value", "UNKNOWN_LABEL",
 ]
 
 UNKNOWN_LABEL = "غير معروف"
 _EPOCH_ORDINAL = Date(1970, 1, 1).toordinal()
 _USECS_PER_DAY = 86_400_000_000
 _MAX_USECS = Date(9999, 12, 31).toordinal() * _USECS_PER_DAY
-
-
-def day_ordinal(d: Date) -> int:
-    return d.toordinal()
 
 
 # ---------------------------------------------------------------- reader data
@@ -125,7 +125,7 @@ def _reader_key(reader: Any, keep: list[Any] | None = None) -> tuple:
     return tuple(_leaf_key(leaf, keep) for leaf, _ in reader.leaf_readers())
 
 
-_CACHE: "OrderedDict[tuple, tuple[ReaderData, list[Any]]]" = OrderedDict()
+_CACHE: OrderedDict[tuple, tuple[ReaderData, list[Any]]] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
 _BUILD_LOCKS: dict[tuple, threading.Lock] = {}
 _CACHE_SIZE = 4  # readers kept: the current one and a few being swapped out
@@ -285,12 +285,11 @@ def _value_keys(value: str) -> set[str]:
 def _alias_groups() -> dict[str, list[list[str]]]:
     """facet -> groups of equivalent names (normalized), one group per value.
 
-    From the extractors' own tables (``index.extract.entities.facet_aliases``:
+    From the extractors' own tables (``index.extract.facet_aliases``:
     ``index/data/actors.tsv``, ``outlets.tsv``, ``gazetteer.tsv``), so a name
     the extractor knows is a name the search understands. A name shared by
     several values of a facet (a village in two governorates) is left out.
     """
-    from marsad.index.extract.entities import facet_aliases
     groups: dict[str, list[list[str]]] = {}
     for facet, values in facet_aliases().items():
         normed = [list(dict.fromkeys(" ".join(norm_words(n)) for n in names)) for names in values.values()]
@@ -416,7 +415,8 @@ class DateFacet(Facet):
     order = "value"
 
     def __init__(self) -> None:
-        self.name, self.label, self.field = "date", FACET_LABELS["date"], "date"
+        spec = facet_spec("date")
+        self.name, self.label, self.field = spec.name, spec.label, spec.field
 
     def restrict(self, data: ReaderData, selected: tuple[str, ...]) -> np.ndarray:
         dd = data.dates
@@ -468,16 +468,15 @@ class DateFacet(Facet):
         return build_buckets(self, values, counts, unknown, selected, limit, always=months)
 
 
+# one counting class per registry entry (index/facets.py), in its order
 FACETS: dict[str, Facet] = {
-    "outlet": TermFacet("outlet", FACET_LABELS["outlet"], "outlet"),
-    "province": TermFacet("province", FACET_LABELS["province"], "provinces"),
-    "actor": TermFacet("actor", FACET_LABELS["actor"], "actors"),
-    "date": DateFacet(),
+    spec.name: TermFacet(spec.name, spec.label, spec.field) if spec.kind == "term" else DateFacet()
+    for spec in FACET_SPECS
 }
 
 
 def build_buckets(facet: Facet, values: list[str], counts: Any, unknown: int,
-                  selected: tuple[str, ...], limit: int | None, always: set[str] = frozenset()) -> FacetResult:
+                  selected: tuple[str, ...], limit: int | None, always: Set[str] = frozenset()) -> FacetResult:
     """The shared bucket builder.
 
     At most ``limit`` buckets (``None``: all): the selected values first (always

@@ -15,7 +15,6 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable
-
 from functools import lru_cache
 
 from marsad.analyzers import exact_analyzer, stem_analyzer
@@ -44,7 +43,7 @@ def _word_terms(word: str) -> tuple[str | None, str | None]:
 def match_spans(text: str, stem_terms: set[str], exact_terms: set[str]) -> list[tuple[int, int, str]]:
     """``(start, end, term)`` of every word of ``text`` matching the query
     (offsets into ``text``; only the first ``MAX_HIGHLIGHT_CHARS`` are read)."""
-    spans = []
+    spans: list[tuple[int, int, str]] = []
     if not stem_terms and not exact_terms:
         return spans
     for m in iter_words(text[:MAX_HIGHLIGHT_CHARS]):

@@ -29,7 +29,8 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import date as Date, datetime, time
+from datetime import date as Date
+from datetime import datetime, time
 from typing import Any
 
 from whoosh import query as wq
@@ -37,11 +38,23 @@ from whoosh.support.levenshtein import damerau_levenshtein
 
 from marsad.analyzers import exact_analyzer, normalize, stem_analyzer
 from marsad.analyzers.tokenizers import iter_words
+from marsad.index.facets import FACETS as FACET_SPECS
 from marsad.search.facets import ReaderData, resolve_values, unknown_value
-from marsad.search.request import (MAX_EXPANSION_SCAN, MAX_FUZZY_DISTANCE, MAX_FUZZY_EXPANSIONS,
-                                   MAX_PREFIX_EXPANSIONS, MAX_QUERY_EXPANSIONS, MAX_QUERY_TERMS,
-                                   MIN_EXPANSIONS_PER_WORD, MIN_FUZZY_CHARS, MIN_PREFIX_CHARS, SearchRequestError,
-                                   bilingual, parse_date_range, period_of)
+from marsad.search.request import (
+    MAX_EXPANSION_SCAN,
+    MAX_FUZZY_DISTANCE,
+    MAX_FUZZY_EXPANSIONS,
+    MAX_PREFIX_EXPANSIONS,
+    MAX_QUERY_EXPANSIONS,
+    MAX_QUERY_TERMS,
+    MIN_EXPANSIONS_PER_WORD,
+    MIN_FUZZY_CHARS,
+    MIN_PREFIX_CHARS,
+    SearchRequestError,
+    bilingual,
+    parse_date_range,
+    period_of,
+)
 from marsad.search.results import notice
 
 __all__ = ["parse", "compile_query", "lift_filters", "CompiledQuery", "QueryParseError", "QueryTooComplex",
@@ -114,13 +127,8 @@ _OR = {"or", "أو", "او", "|", "||"}
 _AND = {"and", "&", "&&"}
 _NOT = {"not", "!"}
 _QUOTES = {'"': '"', "“": "”", "”": "”", "«": "»", "„": "“", "″": "″", "'": "'"}
-_FIELD_NAMES = {
-    "outlet": "outlet", "source": "outlet", "مصدر": "outlet", "المصدر": "outlet", "صحيفه": "outlet",
-    "الصحيفه": "outlet", "موقع": "outlet",
-    "province": "province", "محافظه": "province", "المحافظه": "province", "place": "province",
-    "actor": "actor", "جهه": "actor", "الجهه": "actor", "فاعل": "actor",
-    "date": "date", "تاريخ": "date", "التاريخ": "date", "year": "date", "سنه": "date",
-}
+# field-filter names (normalized) -> facet, from the registry's query_names
+_FIELD_NAMES = {normalize(n.lower()): f.name for f in FACET_SPECS for n in f.query_names}
 
 
 def _field_name(name: str) -> str | None:

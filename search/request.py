@@ -21,6 +21,9 @@ from dataclasses import dataclass, field
 from datetime import date as Date
 from typing import Any
 
+from marsad.index.facets import FACET_NAMES
+from marsad.index.facets import FACETS as FACET_SPECS
+
 __all__ = [
     "SearchRequest", "SearchRequestError", "FACETS", "SORTS",
     "MAX_QUERY_CHARS", "MAX_QUERY_TERMS", "MAX_PAGE_SIZE", "MAX_RESULT_WINDOW",
@@ -31,8 +34,8 @@ __all__ = [
     "unknown_parameters",
 ]
 
-FACETS = ("outlet", "province", "actor", "date")
-FACET_LABELS = {"outlet": "المصدر", "province": "المحافظة", "actor": "الجهة", "date": "التاريخ"}
+FACETS = FACET_NAMES  # the registry's (index/facets.py)
+FACET_LABELS = {f.name: f.label for f in FACET_SPECS}
 SORTS = ("relevance", "newest", "oldest")
 
 # Limits against expensive requests (issue 7). Each is checked with a message.
@@ -381,14 +384,14 @@ class SearchRequest:
     def selected(self, facet: str) -> tuple[str, ...]:
         return self.filters.get(facet, ())
 
-    def replace(self, **changes: Any) -> "SearchRequest":
+    def replace(self, **changes: Any) -> SearchRequest:
         """A copy with some fields changed (validated again)."""
         d = {k: getattr(self, k) for k in self.__dataclass_fields__}
         d.update(changes)
         return SearchRequest(**d)
 
     @classmethod
-    def from_args(cls, args: Mapping[str, Any], ignore_unknown: bool = False) -> "SearchRequest":
+    def from_args(cls, args: Mapping[str, Any], ignore_unknown: bool = False) -> SearchRequest:
         """Build from CLI/web parameters (strings, or lists for repeated ones).
 
         Accepts a plain dict (values str or list) or a Werkzeug ``MultiDict``;

@@ -22,21 +22,30 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 from whoosh import scoring
-from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from marsad.analyzers import normalize, stem
-from marsad.index.extract.matcher import norm_words
-from marsad.search.facets import (FACETS, ReaderData, _value_keys, alias_matches, build_buckets, reader_data,
-                                  resolve_values, unknown_value)
-from marsad.search.highlight import make_snippet, mark_all
+from marsad.index.extract import norm_words
+from marsad.index.records import iso_date
+from marsad.search.bm25 import BODY_B, K1, TITLE_B
 from marsad.search.engine import FIELD_B, Budget, Engine, engine_for
+from marsad.search.facets import (
+    FACETS,
+    ReaderData,
+    _value_keys,
+    alias_matches,
+    build_buckets,
+    reader_data,
+    resolve_values,
+    unknown_value,
+)
+from marsad.search.highlight import make_snippet, mark_all
 from marsad.search.query import PROXIMITY_BOOST, PROXIMITY_SLOP, CompiledQuery, compile_query
 from marsad.search.request import SearchRequest, SearchRequestError, bilingual, unknown_facet
 from marsad.search.results import FacetResult, Hit, SearchResult, notice
@@ -49,7 +58,7 @@ PROXIMITY_WINDOW = 100  # top documents re-scored by the nearness of the query w
 
 def weighting() -> scoring.WeightingModel:
     """BM25F as Marsad ranks: titles are short, so their length matters less."""
-    return scoring.BM25F(B=0.75, K1=1.2, title_B=0.5, title_exact_B=0.5)
+    return scoring.BM25F(B=BODY_B, K1=K1, title_B=TITLE_B, title_exact_B=TITLE_B)
 
 
 def open_searcher(index: Any) -> Searcher:
@@ -142,16 +151,6 @@ def _collapse(order: Any, data: ReaderData, collapse: bool) -> list[int]:
 # ---------------------------------------------------------------- hits
 
 
-def _iso(dt: Any, precision: str | None) -> str | None:
-    if not isinstance(dt, datetime):
-        return None
-    if precision == "year":
-        return f"{dt.year:04d}"
-    if precision == "month":
-        return f"{dt.year:04d}-{dt.month:02d}"
-    return dt.date().isoformat()
-
-
 def _split(v: Any) -> list[str]:
     if not v:
         return []
@@ -168,7 +167,7 @@ def _hit(s: Searcher, data: ReaderData, docnum: int, score: float | None, cq: Co
     st, ex = (cq.stem_terms, cq.exact_terms) if cq is not None else (set(), set())
     hit = Hit(
         id=f.get("id", ""), title=title, outlet=f.get("outlet") or None,
-        date=_iso(f.get("date"), f.get("date_precision")), date_precision=f.get("date_precision") or None,
+        date=iso_date(f.get("date"), f.get("date_precision")), date_precision=f.get("date_precision") or None,
         provinces=_split(f.get("provinces")), actors=_split(f.get("actors")),
         score=None if score is None else round(score, 4),
         snippet=make_snippet(body, st, ex) if highlight else "", url=f.get("url") or None,

@@ -1,16 +1,15 @@
 """Shared fixtures. The corpus is read in place from ../shared/corpus."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+from flask import Flask
 
-ROOT = Path(__file__).resolve().parents[1]
+from marsad.web import create_app
 
-CORPUS = Path(__import__("os").environ.get("MARSAD_CORPUS", ROOT.parent / "shared" / "corpus"))
-SEEDS = CORPUS / "seeds"
-SNN = CORPUS / "saudinewsnet"
+from corpus_support import CORPUS, SEEDS, sample_records
 
 
 @pytest.fixture(scope="session")
@@ -28,23 +27,6 @@ def seed_texts(corpus_dir: Path) -> dict[str, str]:
 
 
 # ---- shared indexes (index.build), built once per session ------------------------------
-
-SAMPLE_ZIP = SNN / "2015-08-01.zip"
-SAMPLE_FIRST = 200  # the first records of the zip, in file order
-SAMPLE_SYRIA = 100  # plus this many more of its records that mention Syria
-
-
-def sample_records() -> list[dict]:
-    """A few hundred SaudiNewsNet articles (raw JSON objects): the first ones of one
-    zip plus Syria-related ones from further in, chosen deterministically."""
-    import json
-    import zipfile
-    with zipfile.ZipFile(SAMPLE_ZIP) as zf:
-        (name,) = [n for n in zf.namelist() if n.endswith(".json")]
-        data = json.loads(zf.read(name))
-    out = data[:SAMPLE_FIRST]
-    syria = [d for d in data[SAMPLE_FIRST:] if "سوري" in (d.get("title") or "") + (d.get("content") or "")]
-    return out + syria[:SAMPLE_SYRIA]
 
 
 @pytest.fixture(scope="session")
@@ -76,3 +58,25 @@ def sample_index(tmp_path_factory, sample_corpus: Path) -> Path:
     d = tmp_path_factory.mktemp("sample_index")
     build_index([sample_corpus], d, procs=2, progress=False)
     return d
+
+
+# ---- the web app: one factory, and the app over the shared web test index -------------------
+
+@pytest.fixture(scope="session")
+def make_app():
+    """``make_app(index_dir, **config)``: the Flask app over ``index_dir``, in testing mode."""
+    def make(index_dir: Any, **config: Any) -> Flask:
+        return create_app({"INDEX": str(index_dir), "TESTING": True, **config})
+    return make
+
+
+@pytest.fixture(scope="session")
+def app(make_app) -> Flask:
+    """The app over the web tests' index (tests/web_support.py: seeds + a SaudiNewsNet sample)."""
+    from web_support import web_index_dir
+    return make_app(web_index_dir())
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()

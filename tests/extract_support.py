@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import zipfile
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from marsad.index.records import Evidence, Record
@@ -19,7 +19,7 @@ def seed_record(name: str, corpus: Path = CORPUS) -> Record:
     return Record(id=name, title=lines[i].strip(), body="\n".join(lines[i + 1:]), source_path=f"seeds/{name}")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _zip_records(zip_name: str, corpus: Path = CORPUS) -> tuple[dict, ...]:
     with zipfile.ZipFile(corpus / "saudinewsnet" / zip_name) as z:
         return tuple(json.loads(z.read(z.namelist()[0])))

@@ -9,7 +9,6 @@ of a seed under another outlet, and a diacritized article for highlighting.
 """
 from __future__ import annotations
 
-import json
 import os
 import re
 import tempfile
@@ -20,6 +19,7 @@ from pathlib import Path
 from whoosh import index as windex
 
 from marsad.analyzers import analyze
+from marsad.index.build import record_to_doc
 from marsad.index.records import Record
 from marsad.index.schema import build_schema
 from marsad.index.sources import read_corpus
@@ -94,16 +94,8 @@ def write_index(records: list[Record], index_dir: Path) -> windex.Index:
     for r in records:
         h = r.content_hash
         dup = first_of.setdefault(h, r.id)
-        w.add_document(
-            id=r.id, url=r.url, source_path=r.source_path, content_hash=h,
-            duplicate_of="" if dup == r.id else dup, ingested="test",
-            title=r.title, body=r.body, title_exact=r.title, body_exact=r.body,
-            outlet=r.outlet or None,
-            date=datetime(r.date.year, r.date.month, r.date.day) if r.date else None,
-            date_precision=r.date_precision or "", date_source=r.date_source or "",
-            provinces=",".join(r.provinces) or None, actors=",".join(r.actors) or None,
-            evidence=json.dumps([e.to_dict() for e in r.evidence], ensure_ascii=False),
-        )
+        # the builder's own record -> document mapping, so the test index has the real field values
+        w.add_document(**record_to_doc(r, h, "" if dup == r.id else dup, "test"))
     w.commit()
     return ix
 

@@ -122,6 +122,8 @@ def test_cli_help_and_version() -> None:
 
     runner = CliRunner()
     assert runner.invoke(main, ["--version"]).exit_code == 0
+    # every layer's command is there (web/cli.py imports them; none is silently dropped)
+    assert set(main.commands) == {"analyze", "extract", "index", "search", "serve"}
     for cmd in main.commands:
         res = runner.invoke(main, [cmd, "--help"])
         assert res.exit_code == 0 and "Usage" in res.output, cmd

@@ -77,6 +77,7 @@ _FORMAT = sorted("\u200b\u200c\u200d\u2060\ufeff\u00ad\u034f\u200e\u200f\u061c\u
 
 def _seed_words() -> list[str]:
     from conftest import SEEDS
+
     from marsad.analyzers.tokenizers import iter_words
     text = "\n".join(p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt")))
     return sorted({m.group() for m in iter_words(text) if len(m.group()) >= 2})

@@ -32,12 +32,11 @@ ARTIFACTS = Path(os.environ.get("MARSAD_ARTIFACTS", Path(tempfile.gettempdir()) 
 
 
 @pytest.fixture(scope="module")
-def base_url(request):
+def base_url(request, make_app):
     from werkzeug.serving import make_server
 
-    from marsad.web import create_app
     from web_support import web_index_dir
-    app = create_app({"INDEX": str(web_index_dir(request))})
+    app = make_app(web_index_dir(request), TESTING=False)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

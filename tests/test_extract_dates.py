@@ -5,8 +5,14 @@ from datetime import date
 
 import pytest
 
-from marsad.index.extract.dates import (date_from_metadata, date_from_path, date_from_text, date_from_url,
-                                 extract_date, tweet_time)
+from marsad.index.extract.dates import (
+    date_from_metadata,
+    date_from_path,
+    date_from_text,
+    date_from_url,
+    extract_date,
+    tweet_time,
+)
 
 
 def text_date(body: str, title: str = ""):

@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 
 from marsad.index.extract import extract
+
 from extract_support import check_evidence, seed_record
 
 SEEDS = {

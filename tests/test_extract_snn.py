@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from marsad.index.extract import extract
 from marsad.index.extract.cli import extract_cmd
+
 from extract_support import check_evidence, snn_record
 
 # Each article was read in full; the expected values come from that reading.

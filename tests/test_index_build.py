@@ -11,15 +11,22 @@ from click.testing import CliRunner
 from whoosh.query import Term
 
 from marsad.index.build import (
-    BuildError, IndexMissing, IndexVersionMismatch, build_index, current_generation, index_stats, open_index,
-    resolve_index_dir, update_index,
+    BuildError,
+    IndexMissing,
+    IndexVersionMismatch,
+    build_index,
+    current_generation,
+    index_stats,
+    open_index,
+    resolve_index_dir,
+    update_index,
 )
 from marsad.index.extract import extract
 from marsad.index.records import content_hash
 from marsad.index.sources import read_corpus
 from marsad.index.store import META_NAME, live_dir
 
-from conftest import SEEDS, sample_records
+from corpus_support import SEEDS, sample_records
 
 
 def _extracted(paths) -> dict[str, object]:

@@ -1,7 +1,6 @@
 """A killed build leaves the live index searchable; two builds at once, the second is refused."""
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -15,7 +14,7 @@ from whoosh.query import Every
 from marsad.index.build import IndexLocked, build_index, current_generation, open_index, update_index
 from marsad.index.store import IndexLock
 
-from conftest import ROOT, SEEDS, SNN
+from corpus_support import ROOT, SEEDS, SNN
 
 BIG = [SNN / "2015-07-21.zip", SNN / "2015-07-22.zip", SNN / "2015-07-23.zip"]
 

@@ -3,15 +3,15 @@ from __future__ import annotations
 
 from whoosh import index as windex
 
+from marsad.analyzers import exact_analyzer, stem_analyzer
 from marsad.index.build import record_to_doc
 from marsad.index.extract import extract
 from marsad.index.records import content_hash
 from marsad.index.schema import build_schema
 from marsad.index.segwriter import FastSegmentWriter, PairAnalyzer, fast_path_ok
 from marsad.index.sources import read_corpus
-from marsad.analyzers import exact_analyzer, stem_analyzer
 
-from conftest import SEEDS
+from corpus_support import SEEDS
 
 
 def _docs(sample_corpus, n=80):

@@ -39,8 +39,11 @@ def test_no_module_imports_a_bare_layer_name():
 
 
 def test_layers_import_under_marsad_only():
+    import marsad.analyzers  # noqa: F401 - the layers, looked up in sys.modules below
+    import marsad.index
+    import marsad.search
+    import marsad.web
     import marsad.web.cli  # noqa: F401 - the console script's module
-    import marsad.analyzers, marsad.index, marsad.search, marsad.web  # noqa: E401,F401
 
     for layer in LAYERS:
         mod = sys.modules[f"marsad.{layer}"]
@@ -60,8 +63,8 @@ def test_a_fresh_install_exposes_only_marsad(tmp_path):
     assert sorted(p.name for p in (target / "marsad").iterdir() if p.is_dir() and p.name != "__pycache__") == \
         sorted(LAYERS)
     # and it works from there, the checkout nowhere on the path
-    code = ("import sys; sys.path[:] = [p for p in sys.path if p not in ('', %r)]; sys.path.insert(0, %r); "
-            "import marsad.analyzers as a; print(a.__file__)") % (str(ROOT), str(target))
+    code = (f"import sys; sys.path[:] = [p for p in sys.path if p not in ('', {str(ROOT)!r})]; sys.path.insert(0, {str(target)!r}); "
+            "import marsad.analyzers as a; print(a.__file__)")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip().startswith(str(target))

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
@@ -23,11 +22,10 @@ from pathlib import Path
 
 import pytest
 
-from marsad.index.build import IndexLocked, build_index, current_generation, open_index, update_index
-from marsad.index.store import IndexLock
+from marsad.index.build import build_index, current_generation, open_index, update_index
 from marsad.search import SearchRequest, run
 
-from conftest import ROOT, SEEDS
+from corpus_support import ROOT, SEEDS
 
 # how many kills per test; the random seed is printed so a failure can be replayed
 KILLS = int(os.environ.get("MARSAD_KILLS", "12"))

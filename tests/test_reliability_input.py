@@ -17,14 +17,13 @@ import random
 import subprocess
 import sys
 import zipfile
-from pathlib import Path
 
 import pytest
 
 from marsad.index.build import open_index
 from marsad.search import SearchRequest, run
 
-from conftest import ROOT, SEEDS, sample_records
+from corpus_support import ROOT, SEEDS, sample_records
 
 HUGE = 51 * 1024 * 1024
 

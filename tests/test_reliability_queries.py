@@ -24,6 +24,7 @@ from marsad.search import SearchRequest, SearchRequestError, SearchResult, facet
 from marsad.search.query import MAX_DEPTH, QueryParseError, parse
 from marsad.search.request import MAX_QUERY_CHARS, MAX_QUERY_TERMS
 from marsad.search.service import open_searcher
+
 from search_support import search_index
 
 WORDS = ["سوريا", "داعش", "حلب", "السعودية", "الأمم المتحدة", "قصف", "المملكة", "روسيا", "في", "و",
@@ -199,11 +200,9 @@ def test_documents_and_facet_search_take_any_string(searcher):
 # ---------------------------------------------------------------- through the JSON API
 
 @pytest.fixture(scope="module")
-def client():
-    from marsad.web import create_app
+def client(make_app):
     from web_support import web_index_dir
-    app = create_app({"INDEX": str(web_index_dir()), "TESTING": True})
-    app.config["PROPAGATE_EXCEPTIONS"] = False  # a crash must surface as the 500 a user would get
+    app = make_app(web_index_dir(), PROPAGATE_EXCEPTIONS=False)  # a crash must surface as the 500 a user would get
     return app.test_client()
 
 

@@ -14,9 +14,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import pytest
-
-from conftest import ROOT, SEEDS, SNN
+from corpus_support import ROOT, SEEDS, SNN
 
 sys.path.insert(0, str(ROOT / "bench"))
 from bench_soak import soak  # noqa: E402

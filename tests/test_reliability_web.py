@@ -16,12 +16,13 @@ import json
 import re
 from datetime import date
 from html.parser import HTMLParser
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlsplit
 
 import pytest
 
 from marsad.index.records import Evidence, Record
-from marsad.web import SECURITY_HEADERS, create_app
+from marsad.web import SECURITY_HEADERS
+
 from web_support import stamp_marsad_meta
 
 SCRIPT = "<script>alert(1)</script>"
@@ -90,7 +91,7 @@ def _record(i: int, **kw) -> Record:
 
 
 @pytest.fixture(scope="module")
-def hostile(tmp_path_factory):
+def hostile(tmp_path_factory, make_app):
     """An index whose every displayed field is hostile, plus records with hostile URLs."""
     from search_support import write_index
     recs = [
@@ -109,8 +110,7 @@ def hostile(tmp_path_factory):
     d = tmp_path_factory.mktemp("web-hostile")
     write_index(recs, d)
     stamp_marsad_meta(d)
-    app = create_app({"INDEX": str(d), "TESTING": True})
-    app.config["PROPAGATE_EXCEPTIONS"] = False
+    app = make_app(d, PROPAGATE_EXCEPTIONS=False)
     return app, recs, d
 
 
@@ -347,10 +347,10 @@ def test_internal_errors_show_no_trace_and_no_path(hostile, monkeypatch, target)
                 assert r.get_json()["error"]
 
 
-def test_broken_index_is_503_without_a_path(tmp_path):
+def test_broken_index_is_503_without_a_path(tmp_path, make_app):
     (tmp_path / "ix").mkdir()
     (tmp_path / "ix" / "CURRENT").write_text("gen-missing\n")
-    app = create_app({"INDEX": str(tmp_path / "ix"), "TESTING": True})
+    app = make_app(tmp_path / "ix")
     c = app.test_client()
     for url in ("/?q=x", "/api/search?q=x", "/doc/x", "/healthz"):
         r = c.get(url)

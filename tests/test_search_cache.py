@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import shutil
-import time
 
-import numpy as np
 import pytest
 
 from marsad.search import SearchRequest, open_searcher, run, warm
 from marsad.search.facets import reader_data
+
 from search_support import CORPUS, facets_for, write_index
 
 
@@ -85,15 +84,19 @@ def test_a_new_generation_never_reuses_the_old_arrays(tmp_path, corpus_dir):
         s2.close()
 
 
-def test_warm_builds_the_caches_a_first_request_would(compound_index):
+def test_warm_builds_the_caches_a_first_request_would(compound_index, monkeypatch):
+    import marsad.search.facets as facets
     warm(compound_index)
+    builds: list[int] = []
+    real = facets._build_reader_data
+    monkeypatch.setattr(facets, "_build_reader_data", lambda reader: builds.append(1) or real(reader))
     s = open_searcher(compound_index)
     try:
         data = reader_data(s.reader())
         eng = data._engine  # built by warm(), not by this searcher
         assert eng._lengths and {"title", "body"} <= set(eng._lengths)
-        t = time.perf_counter()
-        run(s, SearchRequest(q="سوريا"))
-        assert reader_data(s.reader()) is data
+        result = run(s, SearchRequest(q="سوريا"))
+        assert result.total > 0 and reader_data(s.reader()) is data and data._engine is eng
+        assert builds == []  # neither the searcher nor the request built reader arrays: warm() did
     finally:
         s.close()

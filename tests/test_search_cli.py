@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import json
 
-from click.testing import CliRunner
-
 import pytest
+from click.testing import CliRunner
 
 from marsad.search.cli import search_cmd
 

@@ -4,10 +4,22 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from marsad.search.query import (And, FieldFilter, Not, Or, Phrase, QueryParseError, QueryTooComplex, Word,
-                          compile_query, parse, parse_date_value)
+from marsad.search.query import (
+    And,
+    FieldFilter,
+    Not,
+    Or,
+    Phrase,
+    QueryParseError,
+    QueryTooComplex,
+    Word,
+    compile_query,
+    parse,
+    parse_date_value,
+)
 
 
 def test_implicit_and_phrase_or_not():
@@ -90,4 +102,11 @@ def test_parse_never_fails_unexpectedly(q):
 
 @pytest.mark.parametrize("q", ["-", "…", "*", "~", "= - +"])
 def test_punctuation_only_is_an_empty_query(q):
-    assert parse(q) == And([]) or isinstance(parse(q), And)
+    # nothing to search for: the query means what an empty box means (every document), with no terms
+    cq = compile_query(q, reader=None)
+    assert cq.empty and type(cq.match).__name__ == "Every"
+    assert not (cq.stem_terms or cq.exact_terms or cq.words or cq.filters or cq.notices)
+    assert "Word(" not in repr(parse(q)) and "Phrase(" not in repr(parse(q))
+    # the same punctuation around a word is not empty
+    real = compile_query(f"{q} سوريا", reader=None)
+    assert not real.empty and real.words

@@ -37,6 +37,8 @@ def test_from_args_multidict():
     ({"from": "yesterday"}, "is not YYYY, YYYY-MM or YYYY-MM-DD"),
     ({"from": "2016", "to": "2015"}, "is after to"),
     ({"date": "July"}, "must be YYYY or YYYY-MM"),
+    ({"date": "2015-13"}, "must be YYYY or YYYY-MM"),  # was accepted: the page's date chart then failed (500)
+    ({"date": "2015-00"}, "must be YYYY or YYYY-MM"),
     ({"q": "س" * (MAX_QUERY_CHARS + 1)}, "query is too long"),
 ])
 def test_bad_parameters_have_clear_messages(args, message):

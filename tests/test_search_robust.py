@@ -11,6 +11,7 @@ from marsad.search.facets import reader_data
 from marsad.search.query import compile_query
 from marsad.search.request import MAX_PREFIX_EXPANSIONS, MAX_QUERY_EXPANSIONS
 from marsad.search.service import open_searcher
+
 from search_support import search_index
 
 ONE_LETTER = ["ال", "و", "ب", "ل", "ف", "ك", "س", "م", "ت", "ي", "ن", "أ", "ا", "ع", "ح", "ق"]
@@ -247,6 +248,7 @@ def test_a_hand_typed_date_on_the_page_is_selected_and_can_be_unticked():
     """``date=2015-7`` in a URL reads as the facet value 2015-07 (it was a 400 before the
     one date reader); its checkbox is ticked and unticking it really removes it."""
     from marsad.web import create_app
+
     from web_support import Page, params, web_index_dir
     c = create_app({"INDEX": str(web_index_dir()), "TESTING": True}).test_client()
     typed, canon = c.get("/?q=السعودية&date=2015-7"), c.get("/?q=السعودية&date=2015-07")

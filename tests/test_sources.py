@@ -165,6 +165,23 @@ def test_duplicate_ids_are_kept_under_their_path(tmp_path):
 # ---------------------------------------------------------------- field mapping
 
 
+def test_a_number_as_title_or_body_is_read_with_a_warning(tmp_path):
+    # issue 12: {"title": 5} was accepted silently; now it is read as text and reported per record
+    (tmp_path / "a.jsonl").write_text(json.dumps({"title": 5, "body": AR_BODY}, ensure_ascii=False) + "\n"
+                                      + json.dumps({"title": AR_TITLE, "body": 2.5}, ensure_ascii=False) + "\n"
+                                      + json.dumps({"title": AR_TITLE, "body": AR_BODY}, ensure_ascii=False) + "\n",
+                                      encoding="utf-8")
+    (tmp_path / "b.json").write_text(json.dumps([{"title": True, "body": AR_BODY}]), encoding="utf-8")
+    recs, rep = read(tmp_path)
+    assert [(r.title, r.body[:5]) for r in recs] == [
+        ("5", AR_BODY[:5]), (AR_TITLE, "2.5"), (AR_TITLE, AR_BODY[:5]), ("true", AR_BODY[:5])]
+    assert rep.ok and rep.records_read == 4
+    assert rep.warning_reasons == {"non-text-field": 3}
+    assert [(w.path, w.record, w.detail.split(" is ")[0]) for w in rep.warnings] == [
+        ("a.jsonl", 1, "title"), ("a.jsonl", 2, "body"), ("b.json", 1, "title")]
+    assert "JSON int (5)" in rep.warnings[0].detail
+
+
 def test_field_conventions_are_case_insensitive(tmp_path):
     objs = [
         {"Headline": "عنوان", "MainText": "نص", "Link": "http://a/1", "source_domain": "enabbaladi.net",
@@ -254,9 +271,9 @@ def test_short_arabic_detection_on_real_titles():
 
 
 def test_invalid_utf8_is_replaced_and_reported(tmp_path):
-    good = f"{AR_TITLE}\n{AR_BODY}".encode("utf-8")
+    good = f"{AR_TITLE}\n{AR_BODY}".encode()
     (tmp_path / "a.txt").write_bytes(good[:40] + b"\xff\xfe\xc3" + good[40:])
-    big = ('{"title": "%s", "body": "%s"}\n' % (AR_TITLE, "نص " * 100)).encode() * 3000  # > detection sample
+    big = ('{{"title": "{}", "body": "{}"}}\n'.format(AR_TITLE, "نص " * 100)).encode() * 3000  # > detection sample
     (tmp_path / "b.jsonl").write_bytes(big + b'{"title": "\xd8\xd8 bad"}\n' + big)
     recs, rep = read(tmp_path)
     assert len(recs) == 1 + 6001

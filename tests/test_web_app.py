@@ -10,17 +10,8 @@ import re
 import pytest
 
 from marsad.web import create_app
-from web_support import Page, api_url, params, web_index_dir
 
-
-@pytest.fixture(scope="module")
-def app(request):
-    return create_app({"INDEX": str(web_index_dir(request)), "TESTING": True})
-
-
-@pytest.fixture()
-def client(app):
-    return app.test_client()
+from web_support import Page, api_url, params
 
 
 def get_page(client, url: str) -> tuple[Page, dict]:
@@ -107,14 +98,14 @@ def test_chips_remove_and_clear_all(client):
 
 def test_date_bars_drill_down_from_year_to_month(client):
     page, data = get_page(client, "/?q=سوريا")
-    year_bars = [(h, l) for h, l in page.bars if "date=2015" in h.replace("%2D", "-")]
+    year_bars = [(h, label) for h, label in page.bars if "date=2015" in h.replace("%2D", "-")]
     assert year_bars, page.bars
     year_page, ydata = get_page(client, year_bars[0][0])
     months = [b for b in ydata["facets"]["date"] if b["value"].startswith("2015-")]
     assert months, "selecting a year shows its months"
     assert ydata["total"] == next(b["count"] for b in data["facets"]["date"] if b["value"] == "2015")
     month = max(months, key=lambda b: b["count"])
-    href = next(h for h, l in year_page.bars if f"date={month['value']}" in h)
+    href = next(h for h, _label in year_page.bars if f"date={month['value']}" in h)
     mpage, mdata = get_page(client, href)
     assert mdata["total"] == month["count"]
     assert ("date", month["value"]) in params(href) and ("date", "2015") not in params(href)
@@ -272,8 +263,8 @@ def test_crash_shows_no_trace_and_no_path(app, monkeypatch):
         app.config["PROPAGATE_EXCEPTIONS"] = None
 
 
-def test_no_index_is_503_with_the_build_message(tmp_path):
-    app = create_app({"INDEX": str(tmp_path / "missing"), "TESTING": True})
+def test_no_index_is_503_with_the_build_message(tmp_path, make_app):
+    app = make_app(tmp_path / "missing")
     c = app.test_client()
     r = c.get("/api/search?q=x")
     assert r.status_code == 503 and "marsad index build" in r.get_json()["error"]

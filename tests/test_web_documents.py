@@ -13,15 +13,15 @@ from datetime import date
 import pytest
 
 from marsad.index.records import Evidence, Record
-from marsad.web import create_app
 from marsad.web.views import highlight_evidence, safe_snippet
+
 from web_support import stamp_marsad_meta
 
 EVIL = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 
 @pytest.fixture(scope="module")
-def doc_app(tmp_path_factory, seed_texts):
+def doc_app(tmp_path_factory, seed_texts, make_app):
     from search_support import write_index
     name, text = sorted(seed_texts.items())[0]
     title, body = text.split("\n", 1)
@@ -44,7 +44,7 @@ def doc_app(tmp_path_factory, seed_texts):
     d = tmp_path_factory.mktemp("web-docs")
     write_index([seed, evil], d)
     stamp_marsad_meta(d)
-    return create_app({"INDEX": str(d), "TESTING": True}), seed
+    return make_app(d), seed
 
 
 def test_document_page_highlights_the_evidence(doc_app):

@@ -21,6 +21,7 @@ from werkzeug.datastructures import ImmutableMultiDict
 
 from marsad.search.request import PARAMETERS
 from marsad.web import create_app
+
 from web_support import web_index_dir
 
 # the HTML pages and static files: not part of the JSON API (every other route must be documented)

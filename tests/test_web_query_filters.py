@@ -1,13 +1,10 @@
 """A field filter typed in the query (محافظة:حلب) shows in the page as a ticked, removable facet value."""
 from __future__ import annotations
 
-from marsad.web import create_app
 
-
-def test_a_field_filter_typed_in_the_query_is_a_ticked_removable_value():
-    from web_support import Page, params, web_index_dir
-    app = create_app({"INDEX": str(web_index_dir()), "TESTING": True})
-    c = app.test_client()
+def test_a_field_filter_typed_in_the_query_is_a_ticked_removable_value(client):
+    from web_support import Page, params
+    c = client
     typed = c.get("/?q=سوريا محافظة:حلب")
     ticked = c.get("/?q=سوريا&province=حلب")
     assert typed.status_code == ticked.status_code == 200

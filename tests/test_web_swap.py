@@ -8,15 +8,15 @@ import time
 
 import pytest
 
-from marsad.web import create_app
 from web_support import stamp_marsad_meta
 
 
 def _records(seed_only: bool):
     """The five seeds; the "rebuilt" corpus adds 20 more articles made from them."""
-    from marsad.index.sources import read_corpus
-    from search_support import CORPUS, facets_for
     from marsad.index.records import Record
+    from marsad.index.sources import read_corpus
+
+    from search_support import CORPUS, facets_for
     seeds = [facets_for(r) for r in read_corpus([CORPUS / "seeds"])]
     if seed_only:
         return seeds
@@ -25,13 +25,13 @@ def _records(seed_only: bool):
     return seeds + more
 
 
-def test_swap_is_picked_up_with_zero_failed_requests(tmp_path):
+def test_swap_is_picked_up_with_zero_failed_requests(tmp_path, make_app):
     from search_support import write_index
     live = tmp_path / "index"
     live.mkdir()
     write_index(_records(True), live)
     stamp_marsad_meta(live)
-    app = create_app({"INDEX": str(live), "TESTING": True})
+    app = make_app(live)
     c = app.test_client()
     before = c.get("/api/search").get_json()["total"]
     assert before == 5
@@ -67,7 +67,7 @@ def test_swap_is_picked_up_with_zero_failed_requests(tmp_path):
     assert app.extensions["marsad_index"].reopens >= 2
 
 
-def test_marsad_index_build_swap_is_picked_up(tmp_path, corpus_dir):
+def test_marsad_index_build_swap_is_picked_up(tmp_path, corpus_dir, make_app):
     """The real thing: `marsad index build` publishes a new generation; the server follows CURRENT."""
     build = pytest.importorskip("marsad.index.build")
     more = tmp_path / "more"
@@ -77,7 +77,7 @@ def test_marsad_index_build_swap_is_picked_up(tmp_path, corpus_dir):
         (more / f"extra-{i}.txt").write_text(f"{title} (نسخة محدثة)\n{body}\nتحديث {i}", encoding="utf-8")
     root = tmp_path / "index"
     build.build_index([corpus_dir / "seeds"], root, procs=1, progress=False)
-    app = create_app({"INDEX": str(root), "TESTING": True})
+    app = make_app(root)
     c = app.test_client()
     assert c.get("/api/search").get_json()["total"] == 5
     result: dict = {}

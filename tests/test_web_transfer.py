@@ -12,6 +12,7 @@ import brotli
 import pytest
 
 from marsad.web import create_app
+
 from web_support import Page, web_index_dir
 
 STATIC = Path(__file__).resolve().parents[1] / "web" / "static"

@@ -6,9 +6,8 @@ import threading
 
 import pytest
 
-from marsad import search
 import marsad.search.facets as facets
-from marsad.web import create_app
+from marsad import search
 
 
 @pytest.fixture()
@@ -38,9 +37,9 @@ def _count_builds(monkeypatch) -> list[int]:
     return builds
 
 
-def test_a_swapped_in_generation_is_warm_before_the_first_request(built, monkeypatch):
+def test_a_swapped_in_generation_is_warm_before_the_first_request(built, monkeypatch, make_app):
     src, root = built
-    app = create_app({"INDEX": str(root), "TESTING": True})
+    app = make_app(root)
     c = app.test_client()
     assert c.get("/api/search").get_json()["total"] == 5
     builds = _count_builds(monkeypatch)
@@ -53,9 +52,9 @@ def test_a_swapped_in_generation_is_warm_before_the_first_request(built, monkeyp
     assert builds == [6]  # the requests' own searchers reused the warm arrays
 
 
-def test_requests_keep_the_old_index_while_a_large_warm_up_runs(built, monkeypatch):
+def test_requests_keep_the_old_index_while_a_large_warm_up_runs(built, monkeypatch, make_app):
     src, root = built
-    app = create_app({"INDEX": str(root), "TESTING": True})
+    app = make_app(root)
     c = app.test_client()
     assert c.get("/api/search").get_json()["total"] == 5
     holder = app.extensions["marsad_index"]

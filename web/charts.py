@@ -17,25 +17,18 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from marsad.analyzers import normalize
+from marsad.index.extract.data import governorates
 
 __all__ = ["date_chart", "province_map", "GOVERNORATES", "MONTHS_AR", "date_label", "governorate_key"]
 
 # Month names as read across the Arab world: Gulf/Egyptian name and Levantine name.
 MONTHS_AR = ["يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو",
              "يوليو", "أغسطس", "سبتمبر", "أكتوبر", "نوفمبر", "ديسمبر"]
-MONTHS_LEVANT = ["كانون الثاني", "شباط", "آذار", "نيسان", "أيار", "حزيران",
-                 "تموز", "آب", "أيلول", "تشرين الأول", "تشرين الثاني", "كانون الأول"]
 
 # Syria's 14 governorates as a schematic tile map: (name, column, row, width, height)
-# on a 5 x 5 grid, west at the left and north at the top, roughly where they lie.
+# on a 5 x 5 grid, from the one governorate table (index/data/governorates.tsv)
 GOVERNORATES: list[tuple[str, int, int, int, int]] = [
-    ("اللاذقية", 0, 0, 1, 1), ("إدلب", 1, 0, 1, 1), ("حلب", 2, 0, 1, 1),
-    ("الرقة", 3, 0, 1, 1), ("الحسكة", 4, 0, 1, 1),
-    ("طرطوس", 0, 1, 1, 1), ("حماة", 1, 1, 2, 1), ("دير الزور", 3, 1, 2, 1),
-    ("حمص", 1, 2, 4, 1),
-    ("القنيطرة", 0, 3, 1, 1), ("دمشق", 1, 3, 1, 1), ("ريف دمشق", 2, 3, 2, 1),
-    ("درعا", 0, 4, 1, 1), ("السويداء", 1, 4, 2, 1),
-]
+    (name, col, row, w, h) for name, _en, col, row, w, h in sorted(governorates(), key=lambda g: (g[3], g[2]))]
 
 
 def governorate_key(name: str) -> str:

@@ -6,10 +6,15 @@ core packages never import Flask.
 """
 from __future__ import annotations
 
-import importlib
 from importlib.metadata import PackageNotFoundError, version
 
 import click
+
+from marsad.analyzers.cli import analyze_cmd
+from marsad.index.cli import index_group
+from marsad.index.extract.cli import extract_cmd
+from marsad.search.cli import search_cmd
+from marsad.web.serve import serve_cmd
 
 
 def _version() -> str:
@@ -28,20 +33,13 @@ def main() -> None:
     """
 
 
-# (module, attribute) of each command; a module that is not there yet is skipped
-# so a partial checkout still has a working CLI.
-_COMMANDS = [
-    ("marsad.analyzers.cli", "analyze_cmd"),
-    ("marsad.index.extract.cli", "extract_cmd"),
-    ("marsad.index.cli", "index_group"),
-    ("marsad.search.cli", "search_cmd"),
-    ("marsad.web.serve", "serve_cmd"),
-]
-for _mod, _attr in _COMMANDS:
-    try:
-        main.add_command(getattr(importlib.import_module(_mod), _attr))
-    except (ImportError, AttributeError):
-        pass
+# Each layer's command, imported at the top like any other module: a broken
+# import fails `marsad` loudly instead of silently dropping a command.
+main.add_command(analyze_cmd)
+main.add_command(extract_cmd)
+main.add_command(index_group)
+main.add_command(search_cmd)
+main.add_command(serve_cmd)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -15,7 +15,7 @@ checks every query parameter a handler reads is documented.
 from __future__ import annotations
 
 import copy
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from marsad.search.request import FACET_LABELS, FACETS, MAX_QUERY_CHARS, PARAMETERS, SORTS, Param
@@ -250,7 +250,7 @@ def spec() -> dict[str, Any]:
     return copy.deepcopy(_spec())
 
 
-@lru_cache(maxsize=None)
+@cache
 def query_parameters(path: str) -> tuple[str, ...]:
     """The query parameter names documented for ``path`` (an OpenAPI path such as
     ``/api/facets/{name}``), in the document's order; none for a path not in it."""

@@ -22,13 +22,15 @@ from urllib.parse import quote, urlencode
 
 from flask import current_app, url_for
 
+from marsad.index.facets import FACET_NAMES
+
 __all__ = ["FACETS", "SearchState", "search_url", "doc_url", "api_search_url", "facet_page_url", "static_url",
            "static_fingerprint"]
 
-FACETS = ("outlet", "province", "actor", "date")
+FACETS = FACET_NAMES  # the registry's (index/facets.py)
 # every parameter the page passes on, in canonical URL order ("page" is dropped on any change)
 # (the last ones are SearchRequest options a shared URL may carry: all values of a facet, exact level)
-PARAMS = ("q", "outlet", "province", "actor", "date", "from", "to", "sort", "page_size", "page",
+PARAMS = ("q", *FACETS, "from", "to", "sort", "page_size", "page",
           "facet_all", "facet_limit", "exact", "collapse")
 MULTI = frozenset(FACETS) | {"facet_all"}
 
@@ -47,7 +49,7 @@ class SearchState:
         self.pairs = pairs
 
     @classmethod
-    def from_pairs(cls, pairs: Iterable[tuple[str, str]]) -> "SearchState":
+    def from_pairs(cls, pairs: Iterable[tuple[str, str]]) -> SearchState:
         seen: set[tuple[str, str]] = set()
         single: dict[str, str] = {}
         multi: dict[str, list[str]] = {k: [] for k in MULTI}
@@ -71,7 +73,7 @@ class SearchState:
         return cls(tuple(ordered))
 
     @classmethod
-    def from_args(cls, args: Any) -> "SearchState":
+    def from_args(cls, args: Any) -> SearchState:
         """From ``request.args`` (a MultiDict) or a plain mapping."""
         if hasattr(args, "items") and hasattr(args, "getlist"):
             return cls.from_pairs(args.items(multi=True))
@@ -107,17 +109,14 @@ class SearchState:
     def query(self) -> str:
         return self.get("q", "") or ""
 
-    def as_multidict_pairs(self) -> list[tuple[str, str]]:
-        return list(self.pairs)
-
     def query_string(self) -> str:
         return urlencode(self.pairs)
 
     # --- changing (each returns a new state; any change goes back to page 1) ---
-    def _with(self, pairs: Iterable[tuple[str, str]], keep_page: bool = False) -> "SearchState":
+    def _with(self, pairs: Iterable[tuple[str, str]], keep_page: bool = False) -> SearchState:
         return SearchState.from_pairs((k, v) for k, v in pairs if keep_page or k != "page")
 
-    def toggled(self, facet: str, value: str) -> "SearchState":
+    def toggled(self, facet: str, value: str) -> SearchState:
         """Select ``value`` in ``facet`` if it is not selected, else deselect it.
 
         Dates are a hierarchy (year > month > day): selecting a month replaces
@@ -144,38 +143,38 @@ class SearchState:
         pairs.append((facet, value))
         return self._with(pairs)
 
-    def removed(self, facet: str, value: str) -> "SearchState":
+    def removed(self, facet: str, value: str) -> SearchState:
         """Deselect one value (a chip's ×); for dates, no parent comes back."""
         return self._with((k, v) for k, v in self.pairs if (k, v) != (facet, value))
 
-    def cleared(self, facet: str | None = None) -> "SearchState":
+    def cleared(self, facet: str | None = None) -> SearchState:
         """Drop every selection (or those of one facet); the query and sort stay."""
         drop = set(FACETS) | {"from", "to"} if facet is None else {facet}
         return self._with((k, v) for k, v in self.pairs if k not in drop)
 
-    def with_sort(self, sort: str) -> "SearchState":
+    def with_sort(self, sort: str) -> SearchState:
         pairs = [(k, v) for k, v in self.pairs if k != "sort"]
         if sort != "relevance":
             pairs.append(("sort", sort))
         return self._with(pairs)
 
-    def with_page(self, page: int) -> "SearchState":
+    def with_page(self, page: int) -> SearchState:
         pairs = [(k, v) for k, v in self.pairs if k != "page"]
         if page > 1:
             pairs.append(("page", str(page)))
         return self._with(pairs, keep_page=True)
 
-    def showing_all(self, facet: str) -> "SearchState":
+    def showing_all(self, facet: str) -> SearchState:
         """Ask for every value of ``facet`` ("show more"), keeping the page."""
         if ("facet_all", facet) in self.pairs:
             return self
         return self._with(list(self.pairs) + [("facet_all", facet)], keep_page=True)
 
-    def showing_top(self, facet: str) -> "SearchState":
+    def showing_top(self, facet: str) -> SearchState:
         """Back to the top values of ``facet`` ("show fewer")."""
         return self._with([p for p in self.pairs if p != ("facet_all", facet)], keep_page=True)
 
-    def with_query(self, q: str) -> "SearchState":
+    def with_query(self, q: str) -> SearchState:
         return self._with([(k, v) for k, v in self.pairs if k != "q"] + [("q", q)])
 
     def __eq__(self, other: object) -> bool:

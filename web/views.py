@@ -20,9 +20,17 @@ from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 
 from marsad import search
-from marsad.search.request import (FACET_LABELS, MAX_RESULT_WINDOW, SearchRequest, SearchRequestError, bilingual,
-                                   date_facet_value, unknown_parameters)
-from marsad.web import charts, openapi as openapi_doc
+from marsad.search.request import (
+    FACET_LABELS,
+    MAX_RESULT_WINDOW,
+    SearchRequest,
+    SearchRequestError,
+    bilingual,
+    date_facet_value,
+    unknown_parameters,
+)
+from marsad.web import charts
+from marsad.web import openapi as openapi_doc
 from marsad.web.indexholder import IndexUnavailable
 from marsad.web.urls import FACETS, SearchState, api_search_url, doc_url, facet_page_url, search_url
 

@@ -12,17 +12,23 @@ The rules live in ``outlet.py``, ``dates.py``, ``places.py``, ``actors.py``; the
 names, aliases and guards in the data files of ``index/data/``. Dictionaries are
 built once per process on first use; SaudiNewsNet's 31k articles take well
 under 30 s on one core (``bench/bench_extract.py``).
+
+What the search layer reads of extraction is public here, so a query is read
+the way the extractors read their tables: :func:`norm_words` (a name split and
+normalized: ``إدْلب`` -> ``ادلب``), :func:`month_number` (``months.tsv``) and
+:func:`facet_aliases` (the names a user may type for a facet value).
 """
 from __future__ import annotations
 
 from marsad.index.extract.actors import actor_evidence
-from marsad.index.extract.dates import extract_date
-from marsad.index.extract.entities import PROVINCES, find_entities
+from marsad.index.extract.dates import extract_date, month_number
+from marsad.index.extract.entities import PROVINCES, facet_aliases, find_entities
+from marsad.index.extract.matcher import norm_words
 from marsad.index.extract.outlet import extract_outlet
 from marsad.index.extract.places import place_evidence
 from marsad.index.records import Evidence, Record
 
-__all__ = ["extract", "PROVINCES", "MAX_EVIDENCE_PER_VALUE"]
+__all__ = ["extract", "PROVINCES", "MAX_EVIDENCE_PER_VALUE", "norm_words", "month_number", "facet_aliases"]
 
 # Evidence kept per facet value: enough to explain it, bounded so a long article
 # that names the US sixty times does not bloat the stored record.

@@ -20,7 +20,6 @@ import re
 from functools import lru_cache
 
 from marsad.analyzers.normalize import normalize
-
 from marsad.index.extract.entities import ActorEntry, actor_adjectives, find_entities
 from marsad.index.extract.matcher import Match, next_words, prev_word
 from marsad.index.records import Evidence

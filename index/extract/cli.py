@@ -83,7 +83,7 @@ def extract_cmd(as_json: bool, strict: bool, field_map: tuple[str, ...], paths: 
             if not values:
                 click.echo(f"   {label:<10} -")
             for v in values:
-                evs = by_facet.get((facet, v), [])
+                evs = by_facet.get((facet, v), [])  # noqa: B023 - show() runs within this iteration
                 more = f" +{len(evs) - 2} more" if len(evs) > 2 else ""
                 click.echo(f"   {label:<10} {v}{extra}  <- " + "; ".join(_ev_text(e) for e in evs[:2]) + more)
                 label = ""

@@ -8,10 +8,10 @@ skipped, columns are TAB-separated, lists inside a column are ``|``-separated.
 from __future__ import annotations
 
 import os
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
-__all__ = ["data_path", "read_table", "split_list"]
+__all__ = ["data_path", "read_table", "split_list", "governorates"]
 
 _PKG_DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -24,7 +24,7 @@ def data_path(name: str) -> Path:
     return _PKG_DATA / name
 
 
-@lru_cache(maxsize=None)
+@cache
 def read_table(name: str, ncols: int) -> tuple[tuple[str, ...], ...]:
     """Rows of a TSV data file, each padded/truncated to ``ncols`` stripped cells.
 
@@ -49,3 +49,22 @@ def split_list(cell: str) -> list[str]:
     if cell in ("", "-"):
         return []
     return [x.strip() for x in cell.split("|") if x.strip()]
+
+
+def governorates() -> tuple[tuple[str, str, int, int, int, int], ...]:
+    """Syria's governorates from ``governorates.tsv``: ``(name, name_en, col, row, width, height)``.
+
+    >>> governorates()[0][:2]
+    ('دمشق', 'Damascus')
+    >>> len(governorates())
+    14
+    """
+    path = data_path("governorates.tsv")
+    out = []
+    for name, name_en, *tile in read_table("governorates.tsv", 6):
+        try:
+            col, row, w, h = (int(x) for x in tile)
+        except ValueError:
+            raise ValueError(f"{path}: {name}: map tile must be four integers, got {tile}") from None
+        out.append((name, name_en, col, row, w, h))
+    return tuple(out)

@@ -35,8 +35,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from datetime import date as Date
-from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
 import pyarabic.number
@@ -45,7 +45,7 @@ from marsad.analyzers.normalize import fold_digits, normalize
 from marsad.analyzers.tokenizers import WORD_RE
 from marsad.index.extract.data import read_table, split_list
 from marsad.index.extract.matcher import norm_words
-from marsad.index.records import Evidence
+from marsad.index.records import Evidence, iso_date
 
 __all__ = ["month_number", "DateResult", "extract_date", "date_from_metadata", "date_from_url", "date_from_text",
            "date_from_path", "date_from_tweets", "tweet_time", "METADATA_DATE_KEYS"]
@@ -74,7 +74,7 @@ class DateResult:
 
 
 def _today() -> Date:
-    return datetime.now(timezone.utc).date()
+    return datetime.now(UTC).date()
 
 
 def _mk(y: int, m: int | None, d: int | None) -> Date | None:
@@ -92,7 +92,7 @@ def _parse_meta_date(value: str) -> tuple[Date, str] | None:
         return None
     if v.isdigit() and len(v) in (10, 13):  # a Unix timestamp, in s or ms
         try:
-            t = datetime.fromtimestamp(int(v) / (1000 if len(v) == 13 else 1), timezone.utc)
+            t = datetime.fromtimestamp(int(v) / (1000 if len(v) == 13 else 1), UTC)
             return t.date(), "day"
         except (OverflowError, OSError, ValueError):
             return None
@@ -124,17 +124,12 @@ def date_from_metadata(meta: dict[str, str]) -> DateResult | None:
         parsed = _parse_meta_date(v)
         if parsed:
             d, prec = parsed
-            iso = _iso(d, prec)
+            iso = iso_date(d, prec)
             # index.sources files the raw date under "date" and names its field in "date_field"
             name = lower.get("date_field", key) if key == "date" else key
             return DateResult(d, prec, "metadata", (Evidence("date", iso, f"metadata:{name}", str(v),
                                                              None, None, "metadata"),))
     return None
-
-
-def _iso(d: Date, precision: str) -> str:
-    return d.isoformat() if precision == "day" else f"{d.year:04d}-{d.month:02d}" if precision == "month" \
-        else f"{d.year:04d}"
 
 
 # --- url, path, tweets ---------------------------------------------------------------
@@ -150,7 +145,7 @@ def date_from_url(url: str | None) -> DateResult | None:
     if not d or d > _today():
         return None
     prec = "day" if m.group(3) else "month"
-    return DateResult(d, prec, "inferred", (Evidence("date", _iso(d, prec), "url", m.group(0), m.start(),
+    return DateResult(d, prec, "inferred", (Evidence("date", iso_date(d, prec), "url", m.group(0), m.start(),
                                                      m.end(), "url-date"),))
 
 
@@ -176,7 +171,7 @@ def tweet_time(status_id: int) -> datetime:
     >>> tweet_time(1691438931974254592).date()
     datetime.date(2023, 8, 15)
     """
-    return datetime.fromtimestamp(((status_id >> 22) + TWITTER_EPOCH_MS) / 1000, timezone.utc)
+    return datetime.fromtimestamp(((status_id >> 22) + TWITTER_EPOCH_MS) / 1000, UTC)
 
 
 def date_from_tweets(fields: dict[str, str]) -> DateResult | None:
@@ -187,7 +182,7 @@ def date_from_tweets(fields: dict[str, str]) -> DateResult | None:
             continue
         for m in _TWEET_RE.finditer(text):
             t = tweet_time(int(m.group(1)))
-            if not (datetime(2010, 11, 4, tzinfo=timezone.utc) <= t <= datetime.now(timezone.utc)
+            if not (datetime(2010, 11, 4, tzinfo=UTC) <= t <= datetime.now(UTC)
                     + timedelta(days=1)):
                 continue  # not a snowflake id (pre-2010 ids are sequential)
             if best is None or t > best[0]:
@@ -435,7 +430,7 @@ def date_from_text(fields: dict[str, str], floor_year: int | None = None) -> Dat
             source = "inferred"
         text = per_field[src][0]
         note = rule if men.year is not None else f"{rule}+weekday-year"
-        return DateResult(d, prec, source, (Evidence("date", _iso(d, prec), src, text[men.start:men.end],
+        return DateResult(d, prec, source, (Evidence("date", iso_date(d, prec), src, text[men.start:men.end],
                                                      men.start, men.end, note),))
     return None
 

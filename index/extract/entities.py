@@ -9,16 +9,15 @@ blocker) is no place; ``ريف دمشق`` is not also ``دمشق``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
-from marsad.index.extract.data import read_table, split_list
+from marsad.index.extract.data import governorates, read_table, split_list
 from marsad.index.extract.matcher import Match, PhraseMatcher, norm_words
 
 __all__ = ["PlaceEntry", "ActorEntry", "Blocker", "entity_matcher", "find_entities",
            "PROVINCES", "actor_adjectives", "facet_aliases"]
 
-PROVINCES = ("دمشق", "ريف دمشق", "حلب", "حمص", "حماة", "اللاذقية", "طرطوس", "إدلب",
-             "الرقة", "دير الزور", "الحسكة", "درعا", "السويداء", "القنيطرة")
+PROVINCES = tuple(g[0] for g in governorates())  # index/data/governorates.tsv
 
 # Words allowed between a head noun and a nationality adjective.
 _MIDDLE = ("", "العسكري", "العسكرية")
@@ -57,7 +56,7 @@ def _place_entries():
             yield name, entry
 
 
-@lru_cache(maxsize=None)
+@cache
 def actor_adjectives() -> dict[str, str]:
     """Normalized nationality adjective -> canonical actor."""
     out: dict[str, str] = {}
@@ -88,7 +87,7 @@ def _actor_entries():
                     yield tuple(h + ([mid] if mid else []) + a), head_entry
 
 
-@lru_cache(maxsize=None)
+@cache
 def facet_aliases() -> dict[str, dict[str, tuple[str, ...]]]:
     """The names a user may type for each facet value, from the same tables the
     extractors read: ``{"province" | "actor" | "outlet": {canonical value: names}}``.
@@ -112,7 +111,7 @@ def facet_aliases() -> dict[str, dict[str, tuple[str, ...]]]:
             for facet, values in out.items()}
 
 
-@lru_cache(maxsize=None)
+@cache
 def entity_matcher() -> PhraseMatcher:
     """The shared matcher (built on first use, then cached for the process)."""
     # Explicit aliases first: on a clash the first definition wins, so an actor's

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from marsad.analyzers.normalize import INWORD_MARKS, normalize
 from marsad.analyzers.tokenizers import WORD_RE
@@ -254,7 +254,7 @@ class PhraseMatcher(Generic[P]):
                     break
                 i += 1
                 if _END in node:
-                    end, nw, payload_node = e, i + 1, node
+                    end, nw = e, i + 1
             if end is None:
                 continue
             if best is None or end > best[0] or (end == best[0] and len(clitic) < len(best[2][2])):
