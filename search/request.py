@@ -137,7 +137,7 @@ def parse_date_bound(text: str, end: bool = False) -> Date:
     (datetime.date(2015, 2, 28), datetime.date(2015, 7, 1))
     """
     from marsad.analyzers import normalize
-    from marsad.index.extract.dates import month_number
+    from marsad.index.extract import month_number
     text = str(text or "")
     words = [normalize(w).lower() for w in re.split(r"[\s\-/._]+", text.strip()) if w]
     if not words:

@@ -9,7 +9,7 @@ from marsad.search import facets as search_facets
 from marsad.search import query, request
 from marsad.search.cli import search_cmd
 from marsad.web import urls
-from marsad.web.views import _openapi_spec
+from marsad.web.openapi import spec as _openapi_spec
 
 NAMES = tuple(f.name for f in registry.FACETS)
 
