@@ -514,16 +514,21 @@ def batches(args: argparse.Namespace) -> None:
         items.append({"qid": qid, "docs": [d], "known": g})
     random.Random(f"batches:{args.seed}").shuffle(items)
     PENDING.mkdir(parents=True, exist_ok=True)
+    # a later round (documents a changed ranking brings into a top 10) never overwrites an earlier one
+    rnd_no = 1
+    while _key_path(rnd_no).exists():
+        rnd_no += 1
+    tag = "" if rnd_no == 1 else f"r{rnd_no}-"
     n_batches = max(1, math.ceil(len(items) / args.size))
     key_rows = []
     for b in range(n_batches):
         chunk = items[b * args.size:(b + 1) * args.size]
-        path = PENDING / f"batch-{b + 1:02d}.tsv"
+        path = PENDING / f"{tag}batch-{b + 1:02d}.tsv"
         with path.open("w", encoding="utf-8", newline="") as f:
             w = csv.writer(f, delimiter="\t", lineterminator="\n")
             w.writerow(BATCH_FIELDS)
             for i, it in enumerate(chunk, 1):
-                item = f"b{b + 1:02d}-{i:03d}"
+                item = f"{tag}b{b + 1:02d}-{i:03d}"
                 _, q, need = queries[it["qid"]]
                 title, body, _ = docs[it["docs"][0]]
                 body1 = " ".join(body.split())
@@ -532,21 +537,26 @@ def batches(args: argparse.Namespace) -> None:
                 w.writerow([item, q, need, " ".join(title.split()), body1, ""])
                 key_rows.append((item, "calibration" if it["known"] is not None else "pool", it["qid"],
                                  "|".join(it["docs"]), "" if it["known"] is None else str(it["known"])))
-    with POOL_KEY.open("w", encoding="utf-8", newline="") as f:
+    with _key_path(rnd_no).open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f, delimiter="\t", lineterminator="\n")
         w.writerow(("item", "kind", "qid", "docs", "known_grade"))
         w.writerows(key_rows)
     n_pool = sum(1 for it in items if it["known"] is None)
     print(f"{len(qids)} queries: {n_pool} pooled texts to judge + {len(cal)} calibration items, "
-          f"{n_batches} batches in {PENDING} (key: {POOL_KEY})")
+          f"{n_batches} batches in {PENDING} (key: {_key_path(rnd_no)})")
+
+
+def _key_path(round_no: int) -> Path:
+    return POOL_KEY if round_no == 1 else POOL_KEY.with_name(f"pool-key-r{round_no}.tsv")
 
 
 def ingest(args: argparse.Namespace) -> None:
     """Record an assessor's filled batches into qrels.tsv; print agreement on the calibration items."""
     key = {}
-    with POOL_KEY.open(encoding="utf-8") as f:
-        for row in csv.DictReader(f, delimiter="\t"):
-            key[row["item"]] = row
+    for kp in sorted(DATA.glob("pool-key*.tsv")):
+        with kp.open(encoding="utf-8") as f:
+            for row in csv.DictReader(f, delimiter="\t"):
+                key[row["item"]] = row
     have = load_qrels()
     rows, cal = [], []
     for path in args.files:
