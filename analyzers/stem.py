@@ -16,7 +16,12 @@ Input is a *normalized* token (see :mod:`analyzers.normalize`). The steps:
 4. **Final alef** of tanwin fath and plural verbs (``موقعاً``, ``قالوا``),
    then the **suffixes** of light10 (``ها ان ات ون ين يه ه ي``), each tried once in
    that order, each leaving at least two letters (Lucene's ``stemSuffix``).
-5. **Variants** (``data/variants.txt``, ``data/broken_plurals.txt``):
+   A collective in ``ان`` whose nisba the corpus uses keeps it and stems
+   like the nisba (``التركمان``/``التركماني``); ``لل`` before a word that
+   begins with ``ل`` keeps that ``ل`` (``للاجئين``); a definite-only name
+   (``data/definite_names.txt``) is only found behind the article.
+5. **Variants** (``data/variants.txt``, ``data/broken_plurals.txt``, and
+   loanword spellings with an optional ي/و paired from the lexicon):
    transliteration and spelling variants and broken plurals meet on one
    canonical stem (``اميركا``/``امريكا``, ``ماكينزي``/``ماكنزي``,
    ``سوريا``/``سوريه``, ``قواعد``/``قاعده``).
@@ -56,7 +61,20 @@ PROTECTED_SUFFIXES = tuple(sorted(
 _SUFFIX_SET = frozenset(PROTECTED_SUFFIXES)
 _SUFFIX_LENGTHS = sorted({len(x) for x in PROTECTED_SUFFIXES}, reverse=True)
 
-DATA_FILES = ("protected.txt", "variants.txt", "broken_plurals.txt", "stopwords.txt", "lexicon.tsv")
+DATA_FILES = ("protected.txt", "definite_names.txt", "variants.txt", "broken_plurals.txt", "stopwords.txt",
+              "lexicon.tsv")
+# Prefixes that hold the article: a definite-only name is itself only behind one.
+ARTICLE_PREFIXES = frozenset(p for p in COMPOUND_PREFIXES if p.endswith(("ال", "لل")))
+# Loanword spelling variants derived from the lexicon (see _loanword_variants):
+# the shorter spelling must keep this many letters, so that Arabic words of
+# four-letter bases (تنافس/تنفس, مناطق/منطق, فروسيه/فيروسيه) never meet.
+LOANWORD_MIN_BASE = 5
+LOANWORD_MIN_COUNT = 3
+# A word in ان keeps it when its nisba in اني occurs this often (_collective_nisba).
+# and at least this share of the ان word's own count: the ان word is then mostly
+# the people the adjective names (الألبان is mostly dairy, not Albanians).
+COLLECTIVE_MIN_COUNT = 10
+COLLECTIVE_MIN_SHARE = 0.3
 
 
 def _data_text(name: str) -> str:
@@ -89,6 +107,16 @@ def _protected() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def _definite() -> frozenset[str]:
+    """Names that are names only with the article (``data/definite_names.txt``)."""
+    return frozenset(_stem_protected_form(w) for w in load_wordlist("definite_names.txt"))
+
+
+def _stem_protected_form(w: str) -> str:
+    return w[2:] if w.startswith("ال") else w
+
+
+@lru_cache(maxsize=1)
 def _lexicon() -> dict[str, int]:
     counts: dict[str, int] = {}
     for line in _lines("lexicon.tsv"):
@@ -100,7 +128,7 @@ def _lexicon() -> dict[str, int]:
 @lru_cache(maxsize=1)
 def _variants() -> dict[str, str]:
     """Stem -> canonical stem, from groups of surface words (first is canonical)."""
-    table: dict[str, str] = {}
+    table: dict[str, str] = dict(_loanword_variants())
     for line in _lines("variants.txt") + _lines("broken_plurals.txt"):
         words = [normalize(w) for w in line.replace("=", " ").split()]
         canon = _stem_base(words[0])
@@ -108,6 +136,42 @@ def _variants() -> dict[str, str]:
             s = _stem_base(w)
             if s != canon:
                 table[s] = canon
+    return table
+
+
+def _loanword_variants() -> dict[str, str]:
+    """Stem -> stem for nisba adjectives spelt with or without a long vowel.
+
+    Loanwords are written with or without a ي/و for their vowels
+    (ديموقراطية/ديمقراطية, دبلوماسية/ديبلوماسية, فيدرالية/فدرالية,
+    باليستية/بالستية). A pair is taken from the lexicon when both spellings
+    occur as nisba adjectives (ال…ية or ال…ي, at least ``LOANWORD_MIN_COUNT``
+    times each) and the shorter base keeps ``LOANWORD_MIN_BASE`` letters; the
+    plene spelling maps onto the shorter one.
+    """
+    lex = _lexicon()
+    bases: dict[str, int] = {}
+    for w, c in lex.items():
+        if w.startswith("ال") and (w.endswith("يه") or w.endswith("ي")):
+            b = w[2:-2] if w.endswith("يه") else w[2:-1]
+            bases[b] = bases.get(b, 0) + c
+    table: dict[str, str] = {}
+    for b, c in bases.items():
+        # names in ان/ين/ون are not loanword spellings (سليمان is not سلمان)
+        if c < LOANWORD_MIN_COUNT or len(b) < LOANWORD_MIN_BASE + 1 or b.endswith(("ان", "ين", "ون")):
+            continue
+        for i in range(1, len(b) - 1):
+            if b[i] not in "وي":
+                continue
+            short = b[:i] + b[i + 1:]
+            if bases.get(short, 0) < LOANWORD_MIN_COUNT or len(short) < LOANWORD_MIN_BASE:
+                continue
+            long_stem, short_stem = _stem_base("ال" + b + "يه"), _stem_base("ال" + short + "يه")
+            if long_stem != short_stem:
+                table[long_stem] = short_stem
+                masc = _stem_base("ال" + b + "ي")
+                if masc != short_stem:
+                    table[masc] = short_stem
     return table
 
 
@@ -166,32 +230,63 @@ def detached_clitic_ok(whole: str, rest: str) -> bool:
     return not lex.get(whole, 0) >= max(10, 10 * lex.get(rest, 0))
 
 
-def _protected_stem(word: str) -> str | None:
-    """The protected word inside ``word`` (behind prefixes, before suffixes)."""
+def _lam_reading(rest: str) -> str:
+    """After لل, the word without its article: ``rest`` or ``ل`` + ``rest``.
+
+    لِـ + الـ + a word that begins with ل is written with two lams, not three
+    (للبنان, لليبيا, للاجئين = لـ + اللاجئين), so stripping لل would cut the
+    word's own ل. The reading whose forms (bare and with ال) the corpus uses
+    more wins; a tie keeps light10's reading.
+    """
+    lex = _lexicon()
+    alt = "ل" + rest
+    # the definite forms first (اللاجئين vs الاجئين; الأغراض vs اللأغراض): the
+    # bare ل-form is no evidence there, it is also ل + the other reading (لأغراض)
+    with_lam, without = lex.get("ال" + alt, 0), lex.get("ال" + rest, 0)
+    if max(with_lam, without) < 3:
+        # names that take no article (لبنان, لندن): the bare forms
+        with_lam, without = lex.get(alt, 0), lex.get(rest, 0)
+    return alt if with_lam > without else rest
+
+
+def _protected_stem(word: str, article: bool = False) -> str | None:
+    """The protected word inside ``word`` (behind prefixes, before suffixes).
+
+    ``article``: the article was already stripped from ``word``. A
+    definite-only name (``data/definite_names.txt``) is only found behind the
+    article, never bare or behind a lone و/ب (رقة, ورقات, برقه are not الرقة).
+    """
     prot = _protected()
-    cands = [word]
+    definite = _definite()
+    cands = [(word, article)]
     for p in COMPOUND_PREFIXES:
         if word.startswith(p) and len(word) > len(p) + 1:
-            cands.append(word[len(p):])
-    if word[:1] in PROCLITICS and _proclitic_ok(word):
-        cands.append(word[1:])
+            rest = word[len(p):]
+            cands.append((_lam_reading(rest) if p.endswith("لل") else rest, True))
+    # a proclitic comes before the article, never after it (الفروسية is not ف + روسية)
+    if not article and word[:1] in PROCLITICS and _proclitic_ok(word):
+        cands.append((word[1:], article))
         if word[1:2] in PROCLITICS and _proclitic_ok(word[1:]):
-            cands.append(word[2:])
-    for c in cands:
-        if c in prot:
+            cands.append((word[2:], article))
+
+    def ok(base: str, art: bool) -> bool:
+        return base in prot and (art or base not in definite)
+
+    for c, art in cands:
+        if ok(c, art):
             return c
-    for c in cands:
+    for c, art in cands:
         for n in _SUFFIX_LENGTHS:
             if len(c) <= n + 1 or c[-n:] not in _SUFFIX_SET:
                 continue
             base = c[:-n]
-            if base in prot:
+            if ok(base, art):
                 return base
             # teh marbuta shows as ت before a suffix (وزارته -> وزاره)
             # and gives way to ات in the plural (ولايات -> ولايه).
-            if base.endswith("ت") and (b := base[:-1] + "ه") in prot:
+            if base.endswith("ت") and ok(b := base[:-1] + "ه", art):
                 return b
-            if c[-n:].startswith("ات") and (b := base + "ه") in prot:
+            if c[-n:].startswith("ات") and ok(b := base + "ه", art):
                 return b
     return None
 
@@ -206,7 +301,7 @@ def _stem_base(word: str) -> str:
     stripped = False
     for p in COMPOUND_PREFIXES:
         if word.startswith(p) and len(word) >= len(p) + 2:
-            word = word[len(p):]
+            word = _lam_reading(word[len(p):]) if p.endswith("لل") else word[len(p):]
             stripped = True
             break
     if not stripped:
@@ -216,10 +311,36 @@ def _stem_base(word: str) -> str:
                 word = word[1:]
             else:
                 break
-    hit = _protected_stem(word)
+    hit = _protected_stem(word, article=stripped)
     if hit is not None:
         return hit
+    nisba = _collective_nisba(word)
+    if nisba is not None:
+        return nisba
     return _strip_suffixes(_strip_final_alef(word))
+
+
+def _collective_nisba(word: str) -> str | None:
+    """A collective or country noun in ان stems like its nisba adjective in اني.
+
+    light10 cuts ان as a dual: التركمان -> تركم but التركماني -> تركمان,
+    الأفغان -> افغ, الشيشان -> شيش, الألمان -> الم (ألماني is protected). When the
+    nisba (ال)…اني(ة) is a common word of the corpus, the ان is part of the
+    name and the word meets its adjective. Duals have no such adjective.
+    """
+    if not word.endswith("ان") or len(word) < 5:
+        return None
+    lex = _lexicon()
+    nisba = word + "ي"
+    n = sum(lex.get(f, 0) for f in (nisba, "ال" + nisba, nisba + "ه", "ال" + nisba + "ه"))
+    if n < COLLECTIVE_MIN_COUNT or n < COLLECTIVE_MIN_SHARE * (lex.get(word, 0) + lex.get("ال" + word, 0)):
+        return None
+    base = word[:-2]
+    if lex.get(base, 0) + lex.get("ال" + base, 0) > 20 * (lex.get(word, 0) + lex.get("ال" + word, 0)):
+        return None  # a dual of a common noun (شهران, عامان), whatever tribe name it shares
+    if nisba in _protected():
+        return nisba
+    return _strip_suffixes(nisba)
 
 
 def _strip_final_alef(word: str) -> str:

@@ -54,6 +54,7 @@ from whoosh.analysis import Filter, RegexTokenizer  # noqa: E402
 
 STOPWORDS_FILE = ROOT / "tests" / "data" / "retrieval" / "lucene_arabic_stopwords.txt"
 INDEX_DIR = Path(os.environ.get("MARSAD_BASELINE_DIR", "/tmp/marsad-lucene-baseline"))
+STOCK_INDEX_DIR = Path(os.environ.get("MARSAD_STOCK_WHOOSH_DIR", "/tmp/marsad-stock-whoosh"))
 
 # combining marks + tatweel stay inside a word (UAX#29 Extend / ALetter)
 _MARKS = "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e8\u06ea-\u06ed\u0640\u200c\u200d"
@@ -162,23 +163,32 @@ def _fingerprint(corpus: Path) -> str:
     return h.hexdigest()[:16]
 
 
-def build_or_open(corpus: Path, index_dir: Path = INDEX_DIR, rebuild: bool = False) -> Any:
+def build_or_open(corpus: Path, index_dir: Path = INDEX_DIR, rebuild: bool = False, stock: bool = False) -> Any:
     """The baseline index of ``corpus`` (built once, reused while the corpus,
-    the stopword file and this module are unchanged)."""
+    the stopword file and this module are unchanged).
+
+    ``stock=True``: stock Whoosh instead — its default ``StandardAnalyzer``
+    (no Arabic normalization or stemming), positions kept for phrases; a
+    third, differently built system for pooling judgments.
+    """
+    from whoosh.analysis import StandardAnalyzer
+
     from marsad.index.sources import read_corpus
 
-    fp = _fingerprint(corpus)
+    fp = _fingerprint(corpus) + (":stock" if stock else "")
     stamp = index_dir / "FINGERPRINT"
     if not rebuild and stamp.exists() and stamp.read_text() == fp and windex.exists_in(str(index_dir)):
         return windex.open_dir(str(index_dir))
     if index_dir.exists():
         shutil.rmtree(index_dir)
     index_dir.mkdir(parents=True)
-    schema = wf.Schema(id=wf.ID(stored=True, unique=True),
-                       text=wf.TEXT(analyzer=lucene_arabic_analyzer(), phrase=False))
+    text_field = (wf.TEXT(analyzer=StandardAnalyzer(), phrase=True) if stock
+                  else wf.TEXT(analyzer=lucene_arabic_analyzer(), phrase=False))
+    schema = wf.Schema(id=wf.ID(stored=True, unique=True), text=text_field)
     ix = windex.create_in(str(index_dir), schema)
     t = time.perf_counter()
-    print(f"building the Lucene-ArabicAnalyzer baseline index in {index_dir} …", file=sys.stderr)
+    what = "stock Whoosh" if stock else "Lucene-ArabicAnalyzer baseline"
+    print(f"building the {what} index in {index_dir} …", file=sys.stderr)
     w = ix.writer(procs=2, limitmb=256, multisegment=True)
     n = 0
     seen: set[str] = set()
@@ -211,6 +221,24 @@ class Baseline:
     def search(self, q: str, k: int = 20, op: str = "OR") -> list[str]:
         res = self.searcher.search(self.query(q, op), limit=k)
         return [hit["id"] for hit in res]
+
+    def close(self) -> None:
+        self.searcher.close()
+
+
+class StockWhoosh:
+    """Stock Whoosh: ``StandardAnalyzer`` index, default ``QueryParser``
+    (all words required, quotes make a phrase), default BM25F."""
+
+    def __init__(self, ix: Any) -> None:
+        from whoosh.qparser import QueryParser
+
+        self.ix = ix
+        self.searcher = ix.searcher()
+        self.parser = QueryParser("text", ix.schema)
+
+    def search(self, q: str, k: int = 20) -> list[str]:
+        return [hit["id"] for hit in self.searcher.search(self.parser.parse(q), limit=k)]
 
     def close(self) -> None:
         self.searcher.close()

@@ -35,7 +35,8 @@ def test_golden(level: str, text: str, expected: list[str]) -> None:
 def test_golden_table_covers_every_rule_family() -> None:
     rules = GOLDEN.read_text(encoding="utf-8")
     for family in ("lucene-norm", "lucene-stem", "syria", "proclitic", "guard", "protected", "variant",
-                   "broken plural", "presentation forms", "persian", "digits"):
+                   "broken plural", "presentation forms", "persian", "digits", "lam-lam", "definite-name",
+                   "ethnonym", "loanword variant"):
         assert family in rules, family
 
 
