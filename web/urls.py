@@ -14,10 +14,10 @@ shareable and everything works without JavaScript.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
-import re
 from typing import Any
 from urllib.parse import quote, unquote, urlencode
 

@@ -190,7 +190,7 @@ def _date_view(state: SearchState, result: dict[str, Any]) -> dict[str, Any]:
               for b in buckets if b.get("selected") or b["value"] == ""]
     return {"title": result.get("facet_info", {}).get("date", {}).get("label") or FACET_LABELS["date"],
             "charts": charts_, "listed": listed,
-            "clear": search_url(state.cleared("date")) if state.getlist("date") else None}
+            "clear_href": search_url(state.cleared("date")) if state.getlist("date") else None}
 
 
 def _chips_view(state: SearchState) -> list[dict[str, str]]:
