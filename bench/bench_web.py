@@ -9,6 +9,15 @@ baselines measured in the same run: ``/healthz`` (the HTTP + Flask floor)
 and ``search.run`` called directly in this process (the search itself).
 
     python3 bench/bench_web.py [--index DIR] [--clients 4] [--seconds 15] [--threads 4] [--quick]
+    python3 bench/bench_web.py --inprocess-only [--rounds 5] [--compare REV]
+
+First, in-process (Flask test client, warm, one thread): the search page, the
+search page with facets ticked, the document page and ``/api/search``, each
+p50/p95/mean and bytes per page (what Jinja rendering and the view models
+cost, without HTTP). ``--compare REV`` runs the same in-process measurement on
+the code of git revision REV (a ``git worktree`` in a temp dir, imported in a
+child process instead of this checkout) and prints both side by side with
+ratios.
 
 Without ``--index`` it uses the full-corpus index of ``bench/bench_search.py``
 (``$MARSAD_BENCH_DIR/full``, default ``/tmp/marsad-bench``) when ``marsad``
@@ -19,15 +28,18 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import os
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -54,6 +66,108 @@ MIX: list[list[tuple[str, str]]] = [
     [("date", "2015")],
     [("q", "النظام السوري"), ("sort", "oldest"), ("page", "2")],
 ]
+
+
+# Facets ticked: the page a researcher narrows (outlets, provinces, a year, an actor).
+TICKED: list[list[tuple[str, str]]] = [
+    [("q", "سوريا"), ("province", "حلب")],
+    [("q", "سوريا"), ("province", "حلب"), ("province", "دمشق"), ("date", "2015")],
+    [("q", "داعش"), ("outlet", "الشرق الأوسط"), ("outlet", "سبق")],
+    [("q", "اللاجئين السوريين"), ("date", "2015-09")],
+    [("q", "الحوثيين"), ("actor", "الحوثيون"), ("outlet", "سبق")],
+    [("province", "إدلب"), ("date", "2015")],
+]
+
+
+def use_code_root(code_root: Path) -> None:
+    """Import ``marsad`` from ``code_root`` (another checkout) instead of the installed one.
+
+    The editable install's finders are dropped and a temp dir with
+    ``marsad/<layer>`` symlinks into ``code_root`` goes first on sys.path.
+    """
+    sys.meta_path[:] = [f for f in sys.meta_path if "__editable__" not in getattr(f, "__module__", "")
+                        and "__editable__" not in type(f).__module__]
+    sys.path[:] = [p for p in sys.path if "__editable__" not in p]
+    shim = Path(tempfile.mkdtemp(prefix="marsad-shim-"))
+    (shim / "marsad").mkdir()
+    for layer in ("analyzers", "index", "search", "web"):
+        (shim / "marsad" / layer).symlink_to(code_root / layer)
+    sys.path.insert(0, str(shim))
+
+
+def inprocess(index_dir: Path, rounds: int, docs: int = 8) -> dict[str, dict]:
+    """Each page kind through the Flask test client, warm: latency and bytes."""
+    from marsad.web import create_app
+    app = create_app({"INDEX": str(index_dir)})
+    client = app.test_client()
+    first = client.get("/api/search?" + urlencode([("q", "سوريا"), ("page_size", "20")])).get_json()
+    doc_ids = [h["id"] for h in first["hits"]][:docs]
+    kinds = {
+        "search page": ["/?" + urlencode(p) for p in MIX],
+        "search page, facets ticked": ["/?" + urlencode(p) for p in TICKED],
+        "document page": ["/doc/" + quote(d, safe="") + "?q=" + quote("سوريا") for d in doc_ids],
+        "API search": ["/api/search?" + urlencode(p) for p in MIX],
+    }
+    out: dict[str, dict] = {}
+    for label, paths in kinds.items():
+        for path in paths:  # warm: searchers, caches, compiled templates
+            client.get(path)
+        lat: list[float] = []
+        sizes: list[int] = []
+        for _ in range(rounds):
+            for path in paths:
+                t0 = time.perf_counter()
+                r = client.get(path)
+                body = r.get_data()
+                lat.append(time.perf_counter() - t0)
+                if r.status_code != 200:
+                    raise SystemExit(f"{path}: HTTP {r.status_code}")
+                sizes.append(len(body))
+        out[label] = {"ok": len(lat), "p50": pct(lat, 50) * 1000, "p95": pct(lat, 95) * 1000,
+                      "mean": statistics.fmean(lat) * 1000, "bytes": statistics.fmean(sizes)}
+    return out
+
+
+def inprocess_on_rev(rev: str, index_dir: Path, rounds: int, docs: int = 8) -> dict[str, dict]:
+    """:func:`inprocess` on the code of git revision ``rev`` (a temp worktree, a child process)."""
+    tmp = Path(tempfile.mkdtemp(prefix="marsad-compare-"))
+    wt = tmp / "wt"
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "--quiet", str(wt), rev], check=True)
+    try:
+        code = (f"import sys, json; sys.path.insert(0, {str(HERE)!r}); import bench_web as b; "
+                f"from pathlib import Path; b.use_code_root(Path({str(wt)!r})); "
+                f"print(json.dumps(b.inprocess(Path({str(index_dir)!r}), {rounds}, {docs})))")
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=str(tmp))
+        if done.returncode != 0:
+            raise SystemExit(f"--compare {rev} failed:\n{done.stderr[-3000:]}")
+        return json.loads(done.stdout.strip().splitlines()[-1])
+    finally:
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(wt)], check=False)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def best_of(runs: list[dict[str, dict]]) -> dict[str, dict] | None:
+    """Per page kind, the repetition with the lowest p50 (the least disturbed by other load)."""
+    if not runs:
+        return None
+    return {label: min((r[label] for r in runs), key=lambda x: x["p50"]) for label in runs[0]}
+
+
+def print_inprocess(now: dict[str, dict], before: dict[str, dict] | None, rev: str | None) -> None:
+    print("in-process (Flask test client, warm, 1 thread):")
+    for label, r in now.items():
+        print(f"  {label:<28} {r['ok']:>5} req  p50 {r['p50']:>7.1f} ms  p95 {r['p95']:>7.1f} ms  "
+              f"mean {r['mean']:>7.1f} ms  {r['bytes'] / 1024:>6.1f} KB/page")
+        if before and label in before:
+            b = before[label]
+            print(f"  {'  at ' + str(rev):<28} {b['ok']:>5} req  p50 {b['p50']:>7.1f} ms  p95 {b['p95']:>7.1f} ms  "
+                  f"mean {b['mean']:>7.1f} ms  {b['bytes'] / 1024:>6.1f} KB/page   "
+                  f"ratio now/then: p50 {r['p50'] / b['p50']:.2f}, bytes {r['bytes'] / b['bytes']:.2f}")
+    # what the HTML adds to the same search (view models + rendering), beside the same for REV
+    for label in ("search page", "search page, facets ticked"):
+        extra = now[label]["p50"] - now["API search"]["p50"]
+        then = f"; at {rev}: {before[label]['p50'] - before['API search']['p50']:.1f} ms" if before else ""
+        print(f"  HTML over API, {label}: p50 {extra:.1f} ms{then}")
 
 
 def pct(xs: list[float], p: float) -> float:
@@ -192,12 +306,26 @@ def main() -> int:
     ap.add_argument("--max-requests", type=int, default=50_000, help="cap per phase")
     ap.add_argument("--threads", type=int, default=4, help="waitress worker threads")
     ap.add_argument("--quick", action="store_true", help="5 s phases")
+    ap.add_argument("--rounds", type=int, default=5, help="in-process rounds over each page kind")
+    ap.add_argument("--inprocess-only", action="store_true", help="skip the HTTP load phases")
+    ap.add_argument("--compare", metavar="REV", help="also measure git revision REV in-process")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="alternate REV and this code N times; report each kind's best p50 run")
+    ap.add_argument("--docs", type=int, default=8, help="documents in the document-page mix")
     a = ap.parse_args()
     if a.quick:
         a.seconds = min(a.seconds, 5.0)
 
     index_dir = a.index or full_index_dir()
     print(f"index: {index_dir}")
+    befores, nows = [], []
+    for _ in range(max(1, a.repeat)):
+        if a.compare:
+            befores.append(inprocess_on_rev(a.compare, index_dir, a.rounds, a.docs))
+        nows.append(inprocess(index_dir, a.rounds, a.docs))
+    print_inprocess(best_of(nows), best_of(befores), a.compare)
+    if a.inprocess_only:
+        return 0
     base = direct_baseline(index_dir, rounds=2 if a.quick else 5)
 
     port = free_port()

@@ -160,7 +160,7 @@ def test_facet_filter_box_hides_values(base_url, page):
     items = page.locator("#values-outlet li")
     n = items.count()
     assert n > 6
-    first = page.locator("#values-outlet li a.toggle").first.get_attribute("data-value")
+    first = page.locator("#values-outlet li input[type=checkbox]").first.get_attribute("value")
     page.fill("#facet-outlet input.facet-filter", first)
     visible = page.locator("#values-outlet li:visible")
     assert 1 <= visible.count() < n

@@ -11,7 +11,7 @@ from __future__ import annotations
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 
@@ -38,7 +38,9 @@ class Page(HTMLParser):
 
     ``total``; ``hits`` (ids in order); ``facets`` {name: {value: (count,
     selected)}} from the sidebar lists; ``toggles`` [(facet, value, href)] of
-    every facet toggle link; ``bars`` [(href, aria-label)] of chart links;
+    every facet toggle: a toggle link's href, or for a facet checkbox the URL
+    the browser requests when that box alone changes (the facet form's
+    action with its fields, that box flipped); ``bars`` [(href, aria-label)] of chart links;
     ``chips`` [(facet, value, href)] of removable chips; ``links`` {rel or
     class: href}; ``scripts`` (src of every script; None for inline ones).
     """
@@ -60,6 +62,7 @@ class Page(HTMLParser):
         self._li: dict[str, Any] | None = None
         self._in_count = False
         self._in_hit_title = False
+        self._form: dict[str, Any] | None = None
         self.feed(html)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -74,6 +77,13 @@ class Page(HTMLParser):
             self.facets.setdefault(self._facet or "", {})
         elif tag == "li" and self._facet:
             self._li = {"selected": "selected" in cls, "value": None, "count": None}
+        elif tag == "form" and "facet-form" in cls:
+            self._form = {"action": a.get("action", ""), "fields": []}
+        elif tag == "input" and self._form is not None and a.get("type") in ("hidden", "checkbox"):
+            checkbox = a.get("type") == "checkbox"
+            self._form["fields"].append((a["name"], a.get("value", ""), checkbox, "checked" in a or not checkbox))
+            if checkbox and self._li is not None:
+                self._li["value"] = a.get("value", "")
         elif tag == "a" and "toggle" in cls:
             self.toggles.append((a["data-facet"], a["data-value"], a["href"]))
             if self._li is not None:
@@ -108,6 +118,13 @@ class Page(HTMLParser):
             self._in_count = False
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "form" and self._form is not None:
+            fields = self._form["fields"]
+            for i, (name, value, checkbox, _) in enumerate(fields):
+                if checkbox:  # what the form sends with this box flipped
+                    sent = [(n, v) for j, (n, v, _, on) in enumerate(fields) if (on != (j == i))]
+                    self.toggles.append((name, value, self._form["action"] + "?" + urlencode(sent)))
+            self._form = None
         if tag == "li" and self._li is not None and self._facet:
             if self._li["value"] is not None and self._li["count"] is not None:
                 self.facets[self._facet][self._li["value"]] = (self._li["count"], self._li["selected"])

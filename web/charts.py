@@ -91,7 +91,8 @@ def date_chart(buckets: Sequence[Any], href: Callable[[str], str], *, width: int
     bar_w = max(4.0, slot - gap)
     chart_h = height - pad_top - pad_bottom
     monthly = any("-" in _b(b, "value") for b in bars)
-    out = [f'<svg class="chart date-chart" viewBox="0 0 {width} {height}" role="img" '
+    # role=group, not img: the bars are links, which an img would hide from assistive technology
+    out = [f'<svg class="chart date-chart" viewBox="0 0 {width} {height}" role="group" '
            f'aria-label="{escape("عدد المقالات حسب " + ("الشهر" if monthly else "السنة"))}" '
            'xmlns="http://www.w3.org/2000/svg">']
     for i, b in enumerate(bars):
@@ -102,14 +103,15 @@ def date_chart(buckets: Sequence[Any], href: Callable[[str], str], *, width: int
         label = date_label(value)
         short = MONTHS_AR[int(value[5:7]) - 1] if monthly and len(value) >= 7 else value
         cls = "bar selected" if selected else "bar"
-        tip = f"{label}: {count} مقالة" + (" (محدد)" if selected else "")
+        # the accessible name begins with the visible text (short label, count): WCAG 2.5.3
+        tip = f"{short}: {count} مقالة" + (f"، {label}" if short != label else "") + (" (محدد)" if selected else "")
         out.append(
             f'<a href="{escape(href(value))}" class="{cls}" aria-label="{escape(tip)}">'
             f'<title>{escape(tip)}</title>'
             f'<rect class="hit" x="{x - gap / 2:.1f}" y="0" width="{slot:.1f}" height="{height}"/>'
             f'<rect class="fill" x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}"/>'
-            f'<text class="count" x="{x + bar_w / 2:.1f}" y="{y - 3:.1f}">{count}</text>'
             f'<text class="label" x="{x + bar_w / 2:.1f}" y="{height - 8}">{escape(short)}</text>'
+            f'<text class="count" x="{x + bar_w / 2:.1f}" y="{y - 3:.1f}">{count}</text>'
             '</a>')
     out.append("</svg>")
     return Markup("".join(out))
@@ -130,9 +132,10 @@ def province_map(buckets: Sequence[Any], href: Callable[[str], str]) -> tuple[Ma
         else:
             rest.append(b)
     top = max((int(_b(b, "count", 0)) for b in by_name.values()), default=0)
-    cw, ch, gap = 84, 48, 3
+    # one viewBox unit is about one CSS pixel in the ~300 px sidebar, so the 13 px labels stay >= 12 px
+    cw, ch, gap = 60, 46, 3
     w, h = 5 * cw, 5 * ch
-    out = [f'<svg class="chart province-map" viewBox="0 0 {w} {h}" role="img" '
+    out = [f'<svg class="chart province-map" viewBox="0 0 {w} {h}" role="group" '
            f'aria-label="{escape("خريطة المحافظات السورية حسب عدد النتائج")}" '
            'xmlns="http://www.w3.org/2000/svg">']
     for name, col, row, cols, rows in GOVERNORATES:
@@ -143,13 +146,14 @@ def province_map(buckets: Sequence[Any], href: Callable[[str], str]) -> tuple[Ma
         x, y = col * cw + gap / 2, row * ch + gap / 2
         tw, th = cols * cw - gap, rows * ch - gap
         cls = f"gov q{_level(count, top)}" + (" selected" if selected else "")
+        # the name starts with the tile's visible text (name, count): WCAG 2.5.3 label in name
         tip = f"{name}: {count} مقالة" + (" (محددة)" if selected else "")
         out.append(
             f'<a href="{escape(href(value))}" class="{cls}" aria-label="{escape(tip)}">'
             f'<title>{escape(tip)}</title>'
             f'<rect x="{x:.1f}" y="{y:.1f}" width="{tw:.1f}" height="{th:.1f}" rx="4"/>'
             f'<text class="name" x="{x + tw / 2:.1f}" y="{y + th / 2 - 3:.1f}">{escape(name)}</text>'
-            f'<text class="count" x="{x + tw / 2:.1f}" y="{y + th / 2 + 14:.1f}">{count}</text>'
+            f'<text class="count" x="{x + tw / 2:.1f}" y="{y + th / 2 + 13:.1f}">{count}</text>'
             '</a>')
     out.append("</svg>")
     return Markup("".join(out)), rest

@@ -14,11 +14,12 @@ shareable and everything works without JavaScript.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, unquote, urlencode
 
 from flask import current_app, url_for
 
@@ -187,9 +188,31 @@ class SearchState:
         return f"SearchState({self.query_string()!r})"
 
 
+_NON_ASCII_RUN = re.compile(r"(?:%[89A-F][0-9A-F])+")
+
+
+def _iri(qs: str) -> str:
+    """Non-ASCII letters as themselves, not %XX: a page's hrefs a third of the size.
+
+    Only runs of percent-encoded UTF-8 bytes (>= 0x80) that decode to printable
+    characters are decoded; ASCII delimiters (``&``, ``=``, ``+``, ``%``, ``#``) stay
+    encoded, so the URL means the same and browsers send it percent-encoded.
+
+    >>> _iri("q=%D8%AD%D9%84%D8%A8+x&o=a%26b%E2%80%8C")
+    'q=حلب+x&o=a%26b%E2%80%8C'
+    """
+    def dec(m: re.Match[str]) -> str:
+        text = unquote(m.group(), errors="strict")
+        return text if text.isprintable() else m.group()
+    try:
+        return _NON_ASCII_RUN.sub(dec, qs)
+    except UnicodeDecodeError:  # never for str values; keep the encoded form if it happens
+        return qs
+
+
 def _url(endpoint: str, state: SearchState, **values: Any) -> str:
     base = url_for(endpoint, **values)
-    qs = state.query_string()
+    qs = _iri(state.query_string())
     return f"{base}?{qs}" if qs else base
 
 
@@ -208,7 +231,7 @@ def doc_url(doc_id: str, state: SearchState | None = None) -> str:
     # every character of the id escaped, "/" included: an id such as "../x" or "https://…" must
     # not turn into path segments that a browser normalizes away or Werkzeug merges
     base = url_for("pages.document", doc_id="_")[:-1] + quote(doc_id, safe="")
-    qs = (state or SearchState(())).query_string()
+    qs = _iri((state or SearchState(())).query_string())
     return f"{base}?{qs}" if qs else base
 
 
@@ -216,7 +239,7 @@ def facet_page_url(name: str, state: SearchState, q: str | None = None) -> str:
     """The no-JavaScript page listing all values of one facet (with a filter box)."""
     base = url_for("pages.facet", name=name)
     pairs = list(state.pairs) + ([("fq", q)] if q else [])
-    return f"{base}?{urlencode(pairs)}" if pairs else base
+    return f"{base}?{_iri(urlencode(pairs))}" if pairs else base
 
 
 @lru_cache(maxsize=256)

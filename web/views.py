@@ -137,6 +137,90 @@ def _with_query_filters(state: SearchState, result: dict[str, Any]) -> SearchSta
     return SearchState.from_pairs(pairs)
 
 
+# ------------------------------------------------------------------ view models
+# The pages' lists (facet values, chips) are built here as plain dicts and small
+# Markup strings, so a page renders with a few loops instead of a macro call per
+# value (issue 16: rendering was half of the search page's time).
+
+def value_label(facet: str, value: str, label: str | None = None) -> str:
+    """What a facet value reads as: 'غير معروف' for the unknown bucket, month names for dates."""
+    if value == "":
+        return "غير معروف"
+    if facet == "date":
+        return charts.date_label(value)
+    return label or value
+
+
+def chip_html(state: SearchState, facet: str, value: str, cls: str = "") -> Markup:
+    """A facet value as a link that toggles it in ``state`` (hit tags, document metadata)."""
+    selected = state.selected(facet, value)
+    klass = f"chip chip-{facet}" + (f" {cls}" if cls else "") + (" selected" if selected else "")
+    return Markup(f'<a class="{klass}" href="{escape(search_url(state.toggled(facet, value)))}">'
+                  f'<bdi>{escape(value_label(facet, value))}</bdi></a>')
+
+
+def _facet_view(state: SearchState, result: dict[str, Any], name: str) -> dict[str, Any]:
+    """One facet of the sidebar: its values (one checkbox each) and its links."""
+    buckets = result["facets"].get(name, [])
+    info = result.get("facet_info", {}).get(name, {})
+    values = [{"value": b["value"], "text": value_label(name, b["value"], b.get("label")),
+               "count": b["count"], "checked": bool(b.get("selected")),
+               "cls": " ".join(c for c, on in (("selected", b.get("selected")), ("unknown", b["value"] == ""),
+                                               ("zero", b["count"] == 0)) if on)}
+              for b in buckets]
+    links = []
+    if info.get("other"):
+        links.append(("more", search_url(state.showing_all(name)), f"عرض المزيد ({info['other']})"))
+    elif ("facet_all", name) in state.pairs:
+        links.append(("more", search_url(state.showing_top(name)), "عرض أقل"))
+    links.append(("search-values", facet_page_url(name, state), "بحث في كل القيم"))
+    if state.getlist(name):
+        links.append(("clear-facet", search_url(state.cleared(name)), "إلغاء"))
+    view = {"name": name, "title": info.get("label") or FACET_LABELS[name], "values": values,
+            "filter": len(buckets) > 6 or bool(info.get("other")), "links": links, "map": None}
+    if name == "province":
+        view["map"] = charts.province_map(buckets, _toggler(state, "province"))[0]
+    return view
+
+
+def _date_view(state: SearchState, result: dict[str, Any]) -> dict[str, Any]:
+    buckets = result["facets"].get("date", [])
+    years, months = _split_dates(buckets)
+    href = _toggler(state, "date")
+    charts_ = []
+    if years:
+        charts_.append(("حسب السنة", charts.date_chart(years, href)))
+    charts_ += [(f"أشهر {y}", charts.date_chart(ms, href)) for y, ms in months]
+    # the selected dates and the unknown bucket are listed as links under the charts
+    listed = [{"value": b["value"], "text": value_label("date", b["value"], b.get("label")),
+               "count": b["count"], "selected": bool(b.get("selected")),
+               "href": search_url(state.toggled("date", b["value"]))}
+              for b in buckets if b.get("selected") or b["value"] == ""]
+    return {"title": result.get("facet_info", {}).get("date", {}).get("label") or FACET_LABELS["date"],
+            "charts": charts_, "listed": listed,
+            "clear_href": search_url(state.cleared("date")) if state.getlist("date") else None}
+
+
+def _chips_view(state: SearchState) -> list[dict[str, str]]:
+    """The active filters above the results: each removes itself."""
+    return [{"facet": f, "value": v, "facet_label": FACET_LABELS[f], "text": value_label(f, v),
+             "href": search_url(state.removed(f, v))} for f, v in state.selections()]
+
+
+def _hits_view(state: SearchState, hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each hit with its document URL and its outlet / tag chips already rendered."""
+    out = []
+    for h in hits:
+        tags = [chip_html(state, "province", p) for p in h.get("provinces") or []]
+        tags += [chip_html(state, "actor", a) for a in h.get("actors") or []]
+        out.append({**h, "href": doc_url(h["id"], state),
+                    "outlet_chip": chip_html(state, "outlet", h["outlet"], "outlet") if h.get("outlet") else None,
+                    "tags_html": Markup(" ").join(tags),
+                    "copies_view": [(doc_url(c["id"], state), c.get("outlet") or c["id"])
+                                    for c in h.get("copies") or []]})
+    return out
+
+
 @pages.route("/search", endpoint="search_alias")
 @pages.route("/", endpoint="search")
 def search_page() -> Any:
@@ -153,6 +237,11 @@ def search_page() -> Any:
     if result.get("query_filters"):
         ctx["state"] = _with_query_filters(state, result)
     ctx["result"] = result
+    st = ctx["state"]
+    ctx["facets"] = [_facet_view(st, result, name) for name in ("province", "outlet", "actor")]
+    ctx["dates"] = _date_view(st, result)
+    ctx["chips"] = _chips_view(st)
+    ctx["hits"] = _hits_view(st, result.get("hits") or [])
     ctx["pages"] = _page_count(result)
     ctx["page_window"] = _page_window(int(result.get("page") or 1), ctx["pages"])
     return render_template("search.html", **ctx)
@@ -165,7 +254,12 @@ def document(doc_id: str) -> Any:
     similar = _more_like_this(doc_id)
     evidence = _evidence_list(doc)
     title_html, body_html = highlight_evidence(doc.get("title") or "", doc.get("body") or "", evidence)
+    bare = state.cleared()
+    doc_chips = {f: [chip_html(bare, f, v) for v in (doc.get(key) or [])]
+                 for f, key in (("province", "provinces"), ("actor", "actors"))}
+    doc_chips["outlet"] = [chip_html(bare, "outlet", doc["outlet"])] if doc.get("outlet") else []
     return render_template("document.html", doc=doc, state=state, similar=similar, evidence=evidence,
+                           doc_chips=doc_chips,
                            title_html=title_html, body_html=body_html,
                            original_url=_safe_external_url(doc.get("url")))
 
@@ -431,7 +525,7 @@ def register_template_helpers(app: Flask) -> None:
         facet_page_url=facet_page_url, FACETS=FACETS, FACET_LABELS=FACET_LABELS,
         SORT_LABELS=SORT_LABELS, date_chart=charts.date_chart, province_map=charts.province_map,
         date_label=charts.date_label, precision_note=_precision_note, toggler=_toggler,
-        split_dates=_split_dates,
+        split_dates=_split_dates, value_label=value_label,
     )
     app.jinja_env.filters["snippet"] = safe_snippet
     app.jinja_env.filters["arabic_number"] = lambda n: f"{int(n):,}".replace(",", "٬") if n is not None else ""

@@ -14,14 +14,33 @@
       .trim();
   }
 
+  var FOCUS = "#focus=";
+
   document.addEventListener("DOMContentLoaded", function () {
-    // Ticking a facet checkbox submits the facet form at once.
+    // Ticking a facet checkbox submits the facet form at once; the fragment names the
+    // checkbox, so the new page puts the focus back on it (a GET form keeps its
+    // action's fragment; the server never sees it).
     document.querySelectorAll("form.facet-form input[type=checkbox]").forEach(function (box) {
       box.addEventListener("change", function () {
         document.body.classList.add("loading");
+        box.form.action = box.form.action.split("#")[0] + FOCUS +
+          encodeURIComponent(box.name) + "=" + encodeURIComponent(box.value);
         box.form.submit();
       });
     });
+    if (location.hash.indexOf(FOCUS) === 0) {
+      var kv = location.hash.slice(FOCUS.length).split("=");
+      var name = decodeURIComponent(kv[0] || ""), value = decodeURIComponent(kv.slice(1).join("="));
+      var boxes = document.querySelectorAll("form.facet-form input[type=checkbox]");
+      for (var i = 0; i < boxes.length; i++) {
+        if (boxes[i].name === name && boxes[i].value === value) {
+          var filters = boxes[i].closest("details");
+          if (filters) filters.open = true;
+          boxes[i].focus();
+          break;
+        }
+      }
+    }
 
     // The filter box of a long facet hides the values that do not match.
     document.querySelectorAll("input.facet-filter").forEach(function (input) {

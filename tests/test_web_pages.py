@@ -1,0 +1,39 @@
+"""Every link a page sends is a real URL of this site (no Python object leaks into an href),
+and the facet links that clear a selection really clear it."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from marsad.web import create_app
+
+URLS = ["/", "/?q=سوريا", "/?q=سوريا&date=2015", "/?q=سوريا&province=حلب&outlet=الشرق الأوسط&date=2015-07",
+        "/facet/outlet?q=سوريا"]
+
+
+@pytest.fixture(scope="module")
+def client():
+    from web_support import web_index_dir
+    return create_app({"INDEX": str(web_index_dir()), "TESTING": True}).test_client()
+
+
+@pytest.mark.parametrize("url", URLS)
+def test_every_href_is_a_url_that_answers(client, url):
+    html = client.get(url).get_data(as_text=True)
+    hrefs = set(re.findall(r'href="([^"]*)"', html))
+    assert hrefs
+    for h in hrefs:
+        assert re.match(r"^(/|#|https?://)", h) and "object at" not in h, h
+    for h in sorted(hrefs):
+        if h.startswith("/") and not h.startswith("/static/"):
+            assert client.get(h.replace("&amp;", "&")).status_code == 200, h
+
+
+def test_clear_links_clear_their_facet(client):
+    html = client.get("/?q=سوريا&date=2015&province=حلب").get_data(as_text=True)
+    clears = [h.replace("&amp;", "&") for h in re.findall(r'class="clear-facet" href="([^"]*)"', html)]
+    assert len(clears) == 2
+    from web_support import params
+    kept = [{k for k, _ in params(h)} for h in clears]
+    assert {"q", "province"} in kept and {"q", "date"} in kept
