@@ -28,6 +28,7 @@ import logging
 import multiprocessing as mp
 import os
 import queue as queue_mod
+import shlex
 import shutil
 import sys
 import time
@@ -65,9 +66,9 @@ from marsad.index.store import (
 )
 
 __all__ = [
-    "BuildReport", "BuildError", "IndexMissing", "IndexVersionMismatch", "IndexLocked",
+    "BuildReport", "BuildError", "IndexShrink", "IndexMissing", "IndexVersionMismatch", "IndexLocked",
     "build_index", "update_index", "index_stats", "open_index", "current_generation", "resolve_index_dir",
-    "record_to_doc", "DEFAULT_PROCS",
+    "record_to_doc", "DEFAULT_PROCS", "MIN_KEEP_RATIO",
 ]
 
 log = logging.getLogger(__name__)
@@ -81,10 +82,31 @@ QUEUE_PER_WORKER = 4
 # ~6M postings of the in-memory inverted index are a few hundred MB).
 SEGMENT_POSTINGS = 6_000_000
 MAX_LISTED_SKIPS = 50
+# A rebuild (or an update --prune) that would leave fewer than this share of the
+# live index's documents is refused unless ``allow_shrink``: a path typo, an
+# unmounted disk or a half-copied corpus must never wipe an index. Half is far
+# below any real corpus change (a day's news adds or removes a few percent) and
+# far above what a wrong path yields (nothing, or one stray folder).
+MIN_KEEP_RATIO = 0.5
 
 
 class BuildError(RuntimeError):
     """A build or update could not complete; the live index is untouched."""
+
+
+class IndexShrink(BuildError):
+    """A run would empty the index or drop most of it; refused, the live index is untouched.
+
+    ``live``: documents in the live index (None if there is none or it cannot be
+    read); ``would_have``: documents the new generation would hold; ``records``:
+    records the input yielded. The message says what was found and what to run.
+    """
+
+    def __init__(self, message: str, *, live: int | None, would_have: int, records: int):
+        super().__init__(message)
+        self.live = live
+        self.would_have = would_have
+        self.records = records
 
 
 # ---------------------------------------------------------------- report
@@ -422,6 +444,50 @@ def _finish_report(report: BuildReport, t0: float) -> None:
     report.docs_per_second = round(done / report.seconds, 1) if report.seconds > 0 else 0.0
 
 
+# ---------------------------------------------------------------- shrink guard
+
+def _live_doc_count(root: Path) -> int | None:
+    """Documents in the live index, or None when there is none or it cannot be read
+    (a damaged or outdated index is what a rebuild is for: no ratio guard then)."""
+    d = live_dir(root)
+    if d is None:
+        return None
+    try:
+        return windex.open_dir(str(d)).doc_count()
+    except Exception:  # noqa: BLE001 - unreadable: fall back to what marsad.json says
+        n = read_meta(d).get("documents")
+        return n if isinstance(n, int) else None
+
+
+def _found(report: BuildReport) -> str:
+    rd = report.read or {}
+    return (f"{rd.get('records', {}).get('read', 0)} records read from {rd.get('files', {}).get('read', 0)} "
+            f"files, {report.skipped} skipped")
+
+
+def _check_shrink(report: BuildReport, root: Path, paths: list[Any], live: int | None, would_have: int,
+                  records: int, allow_shrink: bool, prune: bool = False) -> None:
+    """Raise :class:`IndexShrink` if this run would empty the index or drop most of it."""
+    if allow_shrink:
+        return
+    cmd = (f"marsad index {report.action} {shlex.join(os.fspath(p) for p in paths)} --index {shlex.quote(str(root))}"
+           + (" --prune" if prune else "") + " --allow-shrink")
+    what = "rebuild" if report.action == "build" else "prune"
+    if records == 0:
+        where = f"the index at {root} ({live} documents) was left as it was" if live else \
+            f"nothing was written to {root}"
+        raise IndexShrink(
+            f"the input yielded no records ({_found(report)}): {where}; check the paths "
+            f"(a typo or an unmounted disk?), or to write an empty index run `{cmd}`",
+            live=live, would_have=would_have, records=records)
+    if live and would_have < live * MIN_KEEP_RATIO:
+        raise IndexShrink(
+            f"this {what} would shrink the index at {root} from {live} to {would_have} documents "
+            f"(below {MIN_KEEP_RATIO:.0%}; {_found(report)}), so it was left as it was; check the paths, "
+            f"or if you mean it run `{cmd}`",
+            live=live, would_have=would_have, records=records)
+
+
 # ---------------------------------------------------------------- build
 
 def _start(action: str, paths: Any, index_dir: Any, procs: int | None
@@ -444,13 +510,17 @@ def build_index(
     progress: bool | None = None,
     segment_postings: int = SEGMENT_POSTINGS,
     keep_previous: bool = True,
+    allow_shrink: bool = False,
 ) -> BuildReport:
     """Build a new index from ``paths`` and swap it in atomically.
 
     ``procs``: worker processes (default: all cores). ``field_map``: passed to
     ``index.sources.read_corpus``. ``strict``: if anything was skipped, raise
     :class:`BuildError` and leave the live index as it was. ``progress``: None =
-    a bar on a terminal, log lines otherwise; False = silent.
+    a bar on a terminal, log lines otherwise; False = silent. ``allow_shrink``:
+    without it, :class:`IndexShrink` is raised (live index untouched) when the
+    input yields no records or the new index would hold fewer than
+    ``MIN_KEEP_RATIO`` of the live one's documents.
 
     >>> build_index(["../shared/corpus/seeds"], "/tmp/ix", procs=1, progress=False).added  # doctest: +SKIP
     5
@@ -459,6 +529,7 @@ def build_index(
     procs = report.procs
     with IndexLock(root, "build") as lock:
         previous = current_generation(root) if live_dir(root) is not None else None
+        live_docs = _live_doc_count(root)
         cleanup(root, generations=False)  # stale tmp- dirs of killed runs
         tmp = new_generation_dir(root)
         try:
@@ -498,6 +569,12 @@ def build_index(
             if strict and report.skipped:
                 writer.cancel()
                 raise BuildError(_strict_message(report, root))
+            try:
+                _check_shrink(report, root, paths, live_docs, report.added, reader.report.records_read,
+                              allow_shrink)
+            except IndexShrink:
+                writer.cancel()
+                raise
             _commit(ix, writer, results, merge=False)
             report.documents = windex.open_dir(str(tmp)).doc_count()
             _finish_report(report, t0)
@@ -551,6 +628,7 @@ def update_index(
     strict: bool = False,
     progress: bool | None = None,
     segment_postings: int = SEGMENT_POSTINGS,
+    allow_shrink: bool = False,
 ) -> BuildReport:
     """Bring the live index in line with ``paths``, incrementally.
 
@@ -559,7 +637,10 @@ def update_index(
     longer comes out of ``paths`` are deleted. ``duplicate_of`` is kept
     consistent: the first document of a content hash (existing ones in index
     order, then new ones in read order) is the original. Nothing to do means
-    nothing written (the generation stays the same).
+    nothing written (the generation stays the same). With ``prune`` and without
+    ``allow_shrink``, :class:`IndexShrink` is raised (nothing written) when the
+    input yields no records or fewer than ``MIN_KEEP_RATIO`` of the live
+    documents would remain.
     """
     paths, root, t0, started, report = _start("update", paths, index_dir, procs)
     procs = report.procs
@@ -607,6 +688,9 @@ def update_index(
             pruned = {i for i, (_, s) in by_id.items()
                       if i not in seen_ids and s.get("source_path", "") not in seen_paths}
         report.deleted = len(pruned)
+        if prune:
+            _check_shrink(report, root, paths, len(existing), len(existing) - len(pruned) + report.added,
+                          reader.report.records_read, allow_shrink, prune=True)
 
         # duplicate_of over the final set: surviving documents in index order, then new ones.
         first: dict[str, str] = {}

@@ -164,8 +164,9 @@ def test_build_killed_at_random_points_keeps_old_or_new(tmp_path, small):
     want = {"A": _reference(tmp_path, [small["A"]])[0]}
     want["AB"], _ = _reference(tmp_path, [small["A"], small["B"]])
     ix = tmp_path / "ix"
+    # A (5 seeds) replaces AB (105 articles): a shrink the user asks for explicitly
     args = {k: ["index", "build", *map(str, [small[c] for c in k]), "--index", str(ix), "-q", "--procs", "2"]
-            for k in want}
+            + (["--allow-shrink"] if k == "A" else []) for k in want}
     secs = {"AB": _window(ix, args["AB"]), "A": _window(ix, args["A"])}
     have = "A"
     kills = outcomes = 0
@@ -207,7 +208,8 @@ def test_update_killed_at_random_points_keeps_old_or_new(tmp_path, small):
     ix = tmp_path / "ix"
     assert _finish(["index", "build", str(small["A"]), "--index", str(ix), "-q"]).returncode == 0
     args = {"AB": ["index", "update", str(small["A"]), str(small["B"]), "--index", str(ix), "-q", "--procs", "2"],
-            "A": ["index", "update", str(small["A"]), "--prune", "--index", str(ix), "-q", "--procs", "2"]}
+            "A": ["index", "update", str(small["A"]), "--prune", "--allow-shrink", "--index", str(ix), "-q",
+                  "--procs", "2"]}
     # the kill window: how long each kind of update runs uninterrupted
     window = {"AB": _window(ix, args["AB"])}
     window["A"] = _window(ix, args["A"])
