@@ -35,6 +35,7 @@ import time
 import traceback
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date as Date
 from datetime import datetime
@@ -48,14 +49,18 @@ from marsad.index.records import Record, content_hash
 from marsad.index.schema import FACET_FIELDS, build_schema, versions
 from marsad.index.segwriter import FastSegmentWriter, PairAnalyzer
 from marsad.index.store import (
+    IndexDamaged,
     IndexLock,
     IndexLocked,
     IndexMissing,
     IndexVersionMismatch,
     build_hint,
+    check_files,
     check_versions,
     cleanup,
     current_generation,
+    diagnose,
+    file_sizes,
     live_dir,
     new_generation_dir,
     newest_other_generation,
@@ -66,7 +71,8 @@ from marsad.index.store import (
 )
 
 __all__ = [
-    "BuildReport", "BuildError", "IndexShrink", "IndexMissing", "IndexVersionMismatch", "IndexLocked",
+    "BuildReport", "BuildError", "IndexShrink", "IndexMissing", "IndexVersionMismatch", "IndexDamaged",
+    "IndexLocked", "reading",
     "build_index", "update_index", "index_stats", "open_index", "current_generation", "resolve_index_dir",
     "record_to_doc", "DEFAULT_PROCS", "MIN_KEEP_RATIO",
 ]
@@ -527,6 +533,11 @@ def build_index(
     """
     paths, root, t0, started, report = _start("build", paths, index_dir, procs)
     procs = report.procs
+    if os.path.lexists(root) and not root.is_dir():
+        raise BuildError(str(diagnose(root)))  # a file where the index folder should be
+    if (root / "CURRENT").is_dir():  # publish could not replace it; it is not ours to delete
+        raise BuildError(f"{root / 'CURRENT'} is a directory, not the pointer file an index keeps there; "
+                         f"move it away, then run the command again")
     with IndexLock(root, "build") as lock:
         previous = current_generation(root) if live_dir(root) is not None else None
         live_docs = _live_doc_count(root)
@@ -578,7 +589,7 @@ def build_index(
             _commit(ix, writer, results, merge=False)
             report.documents = windex.open_dir(str(tmp)).doc_count()
             _finish_report(report, t0)
-            write_meta(tmp, _meta(report, paths, started, {"procs": procs}))
+            write_meta(tmp, _meta(report, paths, started, {"procs": procs, "files": file_sizes(tmp)}))
             report.generation = publish(root, tmp)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -644,17 +655,17 @@ def update_index(
     """
     paths, root, t0, started, report = _start("update", paths, index_dir, procs)
     procs = report.procs
+    if live_dir(root) is None:  # before the lock: it would create the folder (or trip on a file there)
+        raise diagnose(root)
     with IndexLock(root, "update") as lock:
+        live_ix = open_index(root)  # missing, damaged, foreign or outdated: the error says what to run
         live = live_dir(root)
-        if live is None:
-            raise IndexMissing(f"no index at {root} to update: {build_hint(root)}")
         meta = read_meta(live)
-        check_versions(meta, root)
         previous = current_generation(root)
         cleanup(root, generations=False)
 
-        live_ix = windex.open_dir(str(live))
-        existing = _existing(live_ix)
+        with reading(root):
+            existing = _existing(live_ix)
         by_id = {s.get("id"): (docnum, s) for docnum, s in existing}
 
         # Read everything first (records are needed only for the new/changed ones).
@@ -744,6 +755,7 @@ def update_index(
             new_meta = dict(meta)
             new_meta.update(_meta(report, paths, meta.get("built", started), {"procs": procs}))
             new_meta["corpus_paths"] = sorted(set(meta.get("corpus_paths", [])) | set(new_meta["corpus_paths"]))
+            new_meta["files"] = file_sizes(tmp)
             write_meta(tmp, new_meta)
             report.generation = publish(root, tmp)
         except BaseException:
@@ -773,16 +785,39 @@ def open_index(index_dir: str | os.PathLike[str] | None = None) -> Any:
     root = resolve_index_dir(index_dir)
     d = live_dir(root)
     if d is None:
-        raise IndexMissing(f"no index at {root}: {build_hint(root)}")
+        raise diagnose(root)
     meta = read_meta(d)
     if not meta:
         raise IndexVersionMismatch(f"the index at {root} has no Marsad metadata (marsad.json): "
                                    f"it was not built by `marsad index build`; rebuild it: {build_hint(root)}")
     check_versions(meta, root)
-    try:
+    check_files(meta, d, root)
+    with reading(root, "cannot be opened"):
         return windex.open_dir(str(d))
-    except Exception as exc:  # noqa: BLE001 - any Whoosh failure here means "rebuild"
-        raise IndexMissing(f"the index at {root} cannot be opened ({exc}); rebuild it: {build_hint(root)}") from exc
+
+
+@contextmanager
+def reading(root: str | os.PathLike[str], what: str = "could not be read",
+            keep: tuple[type[BaseException], ...] = ()) -> Iterator[None]:
+    """Turn any failure while reading the index at ``root`` into :class:`IndexDamaged`.
+
+    Whoosh meets a garbled or truncated segment file as whatever the bytes
+    trip first (zlib.error, struct.error, pickle errors, OSError, plain
+    Exception): no narrower net catches them all, so the boundaries that read
+    an index (open, stats, update, search from the CLI, the web's health
+    check) wrap their reads in this and say "rebuild". Marsad's own typed
+    errors, and the ``keep`` types (e.g. the caller's request errors), pass
+    through unchanged.
+    """
+    try:
+        yield
+    except (IndexMissing, BuildError, IndexLocked, *keep):
+        raise
+    except Exception as exc:  # noqa: BLE001 - see above: damage surfaces as any exception type
+        detail = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
+        detail = " ".join(detail.split())[:200]
+        raise IndexDamaged(f"the index at {root} {what} ({detail}): it looks damaged; "
+                           f"rebuild it: {build_hint(root)}") from exc
 
 
 def _dir_size(d: Path) -> int:
@@ -804,6 +839,11 @@ def index_stats(index_dir: str | os.PathLike[str] | None = None, *, top: int = 1
     ix = open_index(root)
     d = live_dir(root)
     meta = read_meta(d) if d else {}
+    with reading(root):
+        return _stats(ix, root, d, meta, top)
+
+
+def _stats(ix: Any, root: Path, d: Path | None, meta: dict[str, Any], top: int) -> dict[str, Any]:
     facets: dict[str, list[dict[str, Any]]] = {}
     unknown: dict[str, int] = {}
     distinct: dict[str, int] = {}

@@ -8,7 +8,9 @@ import click
 
 __all__ = ["index_group"]
 
-_INDEX_HELP = "Index directory (default: $MARSAD_INDEX, else ~/.local/share/marsad/index)."
+from marsad.index.store import index_option_help
+
+_INDEX_HELP = index_option_help()
 
 
 def _fail(msg: str, code: int = 1) -> None:
@@ -101,7 +103,7 @@ def stats_cmd(index_dir, as_json, top) -> None:
     from marsad.index.build import IndexMissing, index_stats
     try:
         st = index_stats(index_dir, top=top)
-    except IndexMissing as exc:
+    except IndexMissing as exc:  # (and IndexDamaged, IndexVersionMismatch)
         _fail(str(exc))
     if as_json:
         click.echo(json.dumps(st, ensure_ascii=False, indent=1))
