@@ -123,6 +123,27 @@ def _no_orphans(proc: subprocess.Popen, timeout: float = 10.0) -> None:
         time.sleep(0.1)
 
 
+def _holding(ix: Path) -> list[str]:
+    """Open files under ``ix`` held by any process (a survivor of a killed run would hold deleted ones)."""
+    root = str(ix.resolve())
+    out = []
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit() or int(d.name) == os.getpid():
+            continue
+        try:
+            fds = list((d / "fd").iterdir())
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                target = os.readlink(fd)
+            except OSError:
+                continue
+            if target.startswith(root):
+                out.append(f"pid {d.name}: {target}")
+    return out
+
+
 def _kill(proc: subprocess.Popen, whole_group: bool) -> bool:
     """SIGKILL the run (if still running); True if it was killed rather than finished."""
     if proc.poll() is not None:
@@ -181,6 +202,7 @@ def test_build_killed_at_random_points_keeps_old_or_new(tmp_path, small):
         killed = _kill(proc, whole_group=bool(i % 2))
         kills += killed
         _no_orphans(proc)
+        assert not _holding(ix), _holding(ix)
         gen, n, ids = _state(ix)
         if gen == gen0:
             assert ids == want[have], f"kill {i} at {delay:.2f} s: the old generation changed"
@@ -225,6 +247,7 @@ def test_update_killed_at_random_points_keeps_old_or_new(tmp_path, small):
         time.sleep(max(0.0, started + delay - time.monotonic()))
         kills += _kill(proc, whole_group=bool(i % 2))
         _no_orphans(proc)
+        assert not _holding(ix), _holding(ix)
         gen, n, ids = _state(ix)
         expected = want[have] if gen == gen0 else want[target]
         assert ids == expected, f"update kill {i} at {delay:.2f} s: neither the old nor the new index"
