@@ -27,7 +27,7 @@ from marsad.index.build import build_index, open_index
 from marsad.index.store import META_NAME, live_dir
 from marsad.web.cli import main
 
-from conftest import ROOT, SEEDS
+from corpus_support import ROOT, SEEDS
 
 # ways to break an index; the ones in DETECTED must always be refused
 DAMAGES = [

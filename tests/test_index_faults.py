@@ -1,6 +1,7 @@
 """A killed build leaves the live index searchable; two builds at once, the second is refused."""
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys

@@ -16,7 +16,7 @@ from marsad.index.build import (
     MIN_KEEP_RATIO, BuildError, IndexShrink, build_index, current_generation, open_index, update_index,
 )
 
-from conftest import sample_records
+from corpus_support import sample_records
 
 
 def _write(d: Path, name: str, recs: list[dict]) -> Path:

@@ -13,7 +13,7 @@ from marsad.index.build import build_index
 from marsad.index.store import META_NAME, live_dir
 from marsad.web import create_app
 
-from conftest import SEEDS
+from corpus_support import SEEDS
 
 
 @pytest.fixture()
