@@ -9,8 +9,8 @@ from typing import Any
 
 import click
 
-from marsad.index.facets import FACETS as FACET_SPECS
 from marsad.analyzers.cli import clean_argument
+from marsad.index.facets import FACETS as FACET_SPECS
 from marsad.index.store import index_option_help
 from marsad.search.request import SORTS, SearchRequest, SearchRequestError
 

@@ -13,7 +13,13 @@ from click.testing import CliRunner
 from whoosh.qparser import QueryParser
 
 from marsad.index.build import (
-    MIN_KEEP_RATIO, BuildError, IndexShrink, build_index, current_generation, open_index, update_index,
+    MIN_KEEP_RATIO,
+    BuildError,
+    IndexShrink,
+    build_index,
+    current_generation,
+    open_index,
+    update_index,
 )
 
 from corpus_support import sample_records

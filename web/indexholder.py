@@ -183,6 +183,7 @@ class IndexHolder:
         the holder reopens and tries again, so the request still succeeds.
         """
         from whoosh.index import IndexError as WhooshIndexError
+
         from marsad.search.request import SearchRequestError
         for attempt in range(attempts):
             searcher = self.searcher()
