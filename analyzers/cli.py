@@ -2,10 +2,26 @@
 from __future__ import annotations
 
 import json
+import re
 
 import click
 
 from marsad.analyzers.analyzer import LEVELS, analyze
+
+__all__ = ["analyze_cmd", "clean_argument"]
+
+# Python decodes argv (and file names) with surrogateescape: each byte that is
+# not valid UTF-8 arrives as a lone surrogate, which no UTF-8 output can print.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean_argument(text: str) -> tuple[str, int]:
+    r"""``text`` with undecodable bytes (lone surrogates) replaced by U+FFFD, and how many.
+
+    >>> clean_argument("حلب\udcff")
+    ('حلب\ufffd', 1)
+    """
+    return _SURROGATE.subn("\ufffd", text)
 
 
 @click.command("analyze")
@@ -18,7 +34,10 @@ def analyze_cmd(level: str, as_json: bool, text: tuple[str, ...]) -> None:
 
     Offsets (start, end) index the original TEXT, diacritics included.
     """
-    value = " ".join(text)
+    value, bad = clean_argument(" ".join(text))
+    if bad:
+        click.echo(f"note: TEXT held {bad} byte(s) that are not valid UTF-8; they were replaced by U+FFFD",
+                   err=True)
     tokens = analyze(value, level)
     if as_json:
         click.echo(json.dumps(tokens, ensure_ascii=False))

@@ -28,12 +28,14 @@ import logging
 import multiprocessing as mp
 import os
 import queue as queue_mod
+import shlex
 import shutil
 import sys
 import time
 import traceback
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date as Date
 from datetime import datetime
@@ -47,14 +49,18 @@ from marsad.index.records import Record, content_hash
 from marsad.index.schema import FACET_FIELDS, build_schema, versions
 from marsad.index.segwriter import FastSegmentWriter, PairAnalyzer
 from marsad.index.store import (
+    IndexDamaged,
     IndexLock,
     IndexLocked,
     IndexMissing,
     IndexVersionMismatch,
     build_hint,
+    check_files,
     check_versions,
     cleanup,
     current_generation,
+    diagnose,
+    file_sizes,
     live_dir,
     new_generation_dir,
     newest_other_generation,
@@ -65,9 +71,10 @@ from marsad.index.store import (
 )
 
 __all__ = [
-    "BuildReport", "BuildError", "IndexMissing", "IndexVersionMismatch", "IndexLocked",
+    "BuildReport", "BuildError", "IndexShrink", "IndexMissing", "IndexVersionMismatch", "IndexDamaged",
+    "IndexLocked", "reading",
     "build_index", "update_index", "index_stats", "open_index", "current_generation", "resolve_index_dir",
-    "record_to_doc", "DEFAULT_PROCS",
+    "record_to_doc", "DEFAULT_PROCS", "MIN_KEEP_RATIO",
 ]
 
 log = logging.getLogger(__name__)
@@ -81,10 +88,31 @@ QUEUE_PER_WORKER = 4
 # ~6M postings of the in-memory inverted index are a few hundred MB).
 SEGMENT_POSTINGS = 6_000_000
 MAX_LISTED_SKIPS = 50
+# A rebuild (or an update --prune) that would leave fewer than this share of the
+# live index's documents is refused unless ``allow_shrink``: a path typo, an
+# unmounted disk or a half-copied corpus must never wipe an index. Half is far
+# below any real corpus change (a day's news adds or removes a few percent) and
+# far above what a wrong path yields (nothing, or one stray folder).
+MIN_KEEP_RATIO = 0.5
 
 
 class BuildError(RuntimeError):
     """A build or update could not complete; the live index is untouched."""
+
+
+class IndexShrink(BuildError):
+    """A run would empty the index or drop most of it; refused, the live index is untouched.
+
+    ``live``: documents in the live index (None if there is none or it cannot be
+    read); ``would_have``: documents the new generation would hold; ``records``:
+    records the input yielded. The message says what was found and what to run.
+    """
+
+    def __init__(self, message: str, *, live: int | None, would_have: int, records: int):
+        super().__init__(message)
+        self.live = live
+        self.would_have = would_have
+        self.records = records
 
 
 # ---------------------------------------------------------------- report
@@ -215,8 +243,36 @@ class _Sink:
         return {"segments": self.segments, "added": self.added, "errors": self.errors, "cpu": dict(self.cpu)}
 
 
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def die_with_parent(parent: int) -> bool:
+    """Ask the kernel to SIGKILL this process when its parent dies (Linux ``prctl``).
+
+    A build killed with SIGKILL runs no clean-up, so without this its workers
+    would be left blocked on the job queue, holding deleted files. The
+    parent-pid check after the call closes the race of a parent that died
+    before it. Returns False where prctl is not available (the workers then
+    notice the parent is gone by polling, within a second).
+    """
+    ok = False
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            ok = libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+        except (OSError, AttributeError):
+            ok = False
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+    return ok
+
+
 def _worker_main(gen_dir: str, jobs: Any, results: Any, segment_postings: int, close_fds: list[int],
                  parent: int | None = None) -> None:
+    if parent is not None:
+        die_with_parent(parent)
     for fd in close_fds:  # the parent's lock: its life must be the parent's only
         try:
             os.close(fd)
@@ -422,6 +478,50 @@ def _finish_report(report: BuildReport, t0: float) -> None:
     report.docs_per_second = round(done / report.seconds, 1) if report.seconds > 0 else 0.0
 
 
+# ---------------------------------------------------------------- shrink guard
+
+def _live_doc_count(root: Path) -> int | None:
+    """Documents in the live index, or None when there is none or it cannot be read
+    (a damaged or outdated index is what a rebuild is for: no ratio guard then)."""
+    d = live_dir(root)
+    if d is None:
+        return None
+    try:
+        return windex.open_dir(str(d)).doc_count()
+    except Exception:  # noqa: BLE001 - unreadable: fall back to what marsad.json says
+        n = read_meta(d).get("documents")
+        return n if isinstance(n, int) else None
+
+
+def _found(report: BuildReport) -> str:
+    rd = report.read or {}
+    return (f"{rd.get('records', {}).get('read', 0)} records read from {rd.get('files', {}).get('read', 0)} "
+            f"files, {report.skipped} skipped")
+
+
+def _check_shrink(report: BuildReport, root: Path, paths: list[Any], live: int | None, would_have: int,
+                  records: int, allow_shrink: bool, prune: bool = False) -> None:
+    """Raise :class:`IndexShrink` if this run would empty the index or drop most of it."""
+    if allow_shrink:
+        return
+    cmd = (f"marsad index {report.action} {shlex.join(os.fspath(p) for p in paths)} --index {shlex.quote(str(root))}"
+           + (" --prune" if prune else "") + " --allow-shrink")
+    what = "rebuild" if report.action == "build" else "prune"
+    if records == 0:
+        where = f"the index at {root} ({live} documents) was left as it was" if live else \
+            f"nothing was written to {root}"
+        raise IndexShrink(
+            f"the input yielded no records ({_found(report)}): {where}; check the paths "
+            f"(a typo or an unmounted disk?), or to write an empty index run `{cmd}`",
+            live=live, would_have=would_have, records=records)
+    if live and would_have < live * MIN_KEEP_RATIO:
+        raise IndexShrink(
+            f"this {what} would shrink the index at {root} from {live} to {would_have} documents "
+            f"(below {MIN_KEEP_RATIO:.0%}; {_found(report)}), so it was left as it was; check the paths, "
+            f"or if you mean it run `{cmd}`",
+            live=live, would_have=would_have, records=records)
+
+
 # ---------------------------------------------------------------- build
 
 def _start(action: str, paths: Any, index_dir: Any, procs: int | None
@@ -444,21 +544,31 @@ def build_index(
     progress: bool | None = None,
     segment_postings: int = SEGMENT_POSTINGS,
     keep_previous: bool = True,
+    allow_shrink: bool = False,
 ) -> BuildReport:
     """Build a new index from ``paths`` and swap it in atomically.
 
     ``procs``: worker processes (default: all cores). ``field_map``: passed to
     ``index.sources.read_corpus``. ``strict``: if anything was skipped, raise
     :class:`BuildError` and leave the live index as it was. ``progress``: None =
-    a bar on a terminal, log lines otherwise; False = silent.
+    a bar on a terminal, log lines otherwise; False = silent. ``allow_shrink``:
+    without it, :class:`IndexShrink` is raised (live index untouched) when the
+    input yields no records or the new index would hold fewer than
+    ``MIN_KEEP_RATIO`` of the live one's documents.
 
     >>> build_index(["../shared/corpus/seeds"], "/tmp/ix", procs=1, progress=False).added  # doctest: +SKIP
     5
     """
     paths, root, t0, started, report = _start("build", paths, index_dir, procs)
     procs = report.procs
+    if os.path.lexists(root) and not root.is_dir():
+        raise BuildError(str(diagnose(root)))  # a file where the index folder should be
+    if (root / "CURRENT").is_dir():  # publish could not replace it; it is not ours to delete
+        raise BuildError(f"{root / 'CURRENT'} is a directory, not the pointer file an index keeps there; "
+                         f"move it away, then run the command again")
     with IndexLock(root, "build") as lock:
         previous = current_generation(root) if live_dir(root) is not None else None
+        live_docs = _live_doc_count(root)
         cleanup(root, generations=False)  # stale tmp- dirs of killed runs
         tmp = new_generation_dir(root)
         try:
@@ -498,10 +608,16 @@ def build_index(
             if strict and report.skipped:
                 writer.cancel()
                 raise BuildError(_strict_message(report, root))
+            try:
+                _check_shrink(report, root, paths, live_docs, report.added, reader.report.records_read,
+                              allow_shrink)
+            except IndexShrink:
+                writer.cancel()
+                raise
             _commit(ix, writer, results, merge=False)
             report.documents = windex.open_dir(str(tmp)).doc_count()
             _finish_report(report, t0)
-            write_meta(tmp, _meta(report, paths, started, {"procs": procs}))
+            write_meta(tmp, _meta(report, paths, started, {"procs": procs, "files": file_sizes(tmp)}))
             report.generation = publish(root, tmp)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -551,6 +667,7 @@ def update_index(
     strict: bool = False,
     progress: bool | None = None,
     segment_postings: int = SEGMENT_POSTINGS,
+    allow_shrink: bool = False,
 ) -> BuildReport:
     """Bring the live index in line with ``paths``, incrementally.
 
@@ -559,21 +676,24 @@ def update_index(
     longer comes out of ``paths`` are deleted. ``duplicate_of`` is kept
     consistent: the first document of a content hash (existing ones in index
     order, then new ones in read order) is the original. Nothing to do means
-    nothing written (the generation stays the same).
+    nothing written (the generation stays the same). With ``prune`` and without
+    ``allow_shrink``, :class:`IndexShrink` is raised (nothing written) when the
+    input yields no records or fewer than ``MIN_KEEP_RATIO`` of the live
+    documents would remain.
     """
     paths, root, t0, started, report = _start("update", paths, index_dir, procs)
     procs = report.procs
+    if live_dir(root) is None:  # before the lock: it would create the folder (or trip on a file there)
+        raise diagnose(root)
     with IndexLock(root, "update") as lock:
+        live_ix = open_index(root)  # missing, damaged, foreign or outdated: the error says what to run
         live = live_dir(root)
-        if live is None:
-            raise IndexMissing(f"no index at {root} to update: {build_hint(root)}")
         meta = read_meta(live)
-        check_versions(meta, root)
         previous = current_generation(root)
         cleanup(root, generations=False)
 
-        live_ix = windex.open_dir(str(live))
-        existing = _existing(live_ix)
+        with reading(root):
+            existing = _existing(live_ix)
         by_id = {s.get("id"): (docnum, s) for docnum, s in existing}
 
         # Read everything first (records are needed only for the new/changed ones).
@@ -607,6 +727,9 @@ def update_index(
             pruned = {i for i, (_, s) in by_id.items()
                       if i not in seen_ids and s.get("source_path", "") not in seen_paths}
         report.deleted = len(pruned)
+        if prune:
+            _check_shrink(report, root, paths, len(existing), len(existing) - len(pruned) + report.added,
+                          reader.report.records_read, allow_shrink, prune=True)
 
         # duplicate_of over the final set: surviving documents in index order, then new ones.
         first: dict[str, str] = {}
@@ -660,6 +783,7 @@ def update_index(
             new_meta = dict(meta)
             new_meta.update(_meta(report, paths, meta.get("built", started), {"procs": procs}))
             new_meta["corpus_paths"] = sorted(set(meta.get("corpus_paths", [])) | set(new_meta["corpus_paths"]))
+            new_meta["files"] = file_sizes(tmp)
             write_meta(tmp, new_meta)
             report.generation = publish(root, tmp)
         except BaseException:
@@ -689,16 +813,39 @@ def open_index(index_dir: str | os.PathLike[str] | None = None) -> Any:
     root = resolve_index_dir(index_dir)
     d = live_dir(root)
     if d is None:
-        raise IndexMissing(f"no index at {root}: {build_hint(root)}")
+        raise diagnose(root)
     meta = read_meta(d)
     if not meta:
         raise IndexVersionMismatch(f"the index at {root} has no Marsad metadata (marsad.json): "
                                    f"it was not built by `marsad index build`; rebuild it: {build_hint(root)}")
     check_versions(meta, root)
-    try:
+    check_files(meta, d, root)
+    with reading(root, "cannot be opened"):
         return windex.open_dir(str(d))
-    except Exception as exc:  # noqa: BLE001 - any Whoosh failure here means "rebuild"
-        raise IndexMissing(f"the index at {root} cannot be opened ({exc}); rebuild it: {build_hint(root)}") from exc
+
+
+@contextmanager
+def reading(root: str | os.PathLike[str], what: str = "could not be read",
+            keep: tuple[type[BaseException], ...] = ()) -> Iterator[None]:
+    """Turn any failure while reading the index at ``root`` into :class:`IndexDamaged`.
+
+    Whoosh meets a garbled or truncated segment file as whatever the bytes
+    trip first (zlib.error, struct.error, pickle errors, OSError, plain
+    Exception): no narrower net catches them all, so the boundaries that read
+    an index (open, stats, update, search from the CLI, the web's health
+    check) wrap their reads in this and say "rebuild". Marsad's own typed
+    errors, and the ``keep`` types (e.g. the caller's request errors), pass
+    through unchanged.
+    """
+    try:
+        yield
+    except (IndexMissing, BuildError, IndexLocked, *keep):
+        raise
+    except Exception as exc:  # noqa: BLE001 - see above: damage surfaces as any exception type
+        detail = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
+        detail = " ".join(detail.split())[:200]
+        raise IndexDamaged(f"the index at {root} {what} ({detail}): it looks damaged; "
+                           f"rebuild it: {build_hint(root)}") from exc
 
 
 def _dir_size(d: Path) -> int:
@@ -720,6 +867,11 @@ def index_stats(index_dir: str | os.PathLike[str] | None = None, *, top: int = 1
     ix = open_index(root)
     d = live_dir(root)
     meta = read_meta(d) if d else {}
+    with reading(root):
+        return _stats(ix, root, d, meta, top)
+
+
+def _stats(ix: Any, root: Path, d: Path | None, meta: dict[str, Any], top: int) -> dict[str, Any]:
     facets: dict[str, list[dict[str, Any]]] = {}
     unknown: dict[str, int] = {}
     distinct: dict[str, int] = {}

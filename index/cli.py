@@ -8,7 +8,9 @@ import click
 
 __all__ = ["index_group"]
 
-_INDEX_HELP = "Index directory (default: $MARSAD_INDEX, else ~/.local/share/marsad/index)."
+from marsad.index.store import index_option_help
+
+_INDEX_HELP = index_option_help()
 
 
 def _fail(msg: str, code: int = 1) -> None:
@@ -37,17 +39,22 @@ def index_group() -> None:
 @click.option("--index", "index_dir", metavar="DIR", help=_INDEX_HELP)
 @click.option("--procs", type=click.IntRange(1, 64), default=None, help="Worker processes (default: all cores).")
 @click.option("--strict", is_flag=True, help="Fail (exit 1, live index untouched) if any input is skipped.")
+@click.option("--allow-shrink", is_flag=True,
+              help="Replace the live index even if PATHS yield no records or under half its documents.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def build_cmd(paths, index_dir, procs, strict, quiet, as_json) -> None:
+def build_cmd(paths, index_dir, procs, strict, allow_shrink, quiet, as_json) -> None:
     """Rebuild the index from PATHS (files or directories) and swap it in atomically.
 
     Searches keep working on the old index during the build; an interrupted or
-    failed build leaves it untouched.
+    failed build leaves it untouched. A build that finds no records, or would
+    leave under half of the live index's documents, is refused (exit 1, index
+    untouched) unless --allow-shrink.
     """
     from marsad.index.build import BuildError, IndexLocked, build_index
     try:
-        report = build_index(paths, index_dir, procs=procs, strict=strict, progress=False if quiet else None)
+        report = build_index(paths, index_dir, procs=procs, strict=strict, allow_shrink=allow_shrink,
+                             progress=False if quiet else None)
     except IndexLocked as exc:
         _fail(str(exc), 75)
     except BuildError as exc:
@@ -64,14 +71,20 @@ def build_cmd(paths, index_dir, procs, strict, quiet, as_json) -> None:
 @click.option("--prune", is_flag=True, help="Delete documents whose source is no longer in PATHS.")
 @click.option("--procs", type=click.IntRange(1, 64), default=None, help="Worker processes (default: all cores).")
 @click.option("--strict", is_flag=True, help="Fail (exit 1, live index untouched) if any input is skipped.")
+@click.option("--allow-shrink", is_flag=True,
+              help="With --prune: prune even if PATHS yield no records or under half the documents would remain.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def update_cmd(paths, index_dir, prune, procs, strict, quiet, as_json) -> None:
-    """Add new and changed records from PATHS; unchanged ones are skipped."""
+def update_cmd(paths, index_dir, prune, procs, strict, allow_shrink, quiet, as_json) -> None:
+    """Add new and changed records from PATHS; unchanged ones are skipped.
+
+    --prune that finds no records, or would leave under half of the documents,
+    is refused (exit 1, index untouched) unless --allow-shrink.
+    """
     from marsad.index.build import BuildError, IndexLocked, IndexMissing, update_index
     try:
         report = update_index(paths, index_dir, prune=prune, procs=procs, strict=strict,
-                              progress=False if quiet else None)
+                              allow_shrink=allow_shrink, progress=False if quiet else None)
     except IndexLocked as exc:
         _fail(str(exc), 75)
     except (BuildError, IndexMissing) as exc:
@@ -90,7 +103,7 @@ def stats_cmd(index_dir, as_json, top) -> None:
     from marsad.index.build import IndexMissing, index_stats
     try:
         st = index_stats(index_dir, top=top)
-    except IndexMissing as exc:
+    except IndexMissing as exc:  # (and IndexDamaged, IndexVersionMismatch)
         _fail(str(exc))
     if as_json:
         click.echo(json.dumps(st, ensure_ascii=False, indent=1))

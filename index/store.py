@@ -27,7 +27,8 @@ from typing import IO, Any
 from marsad.index.schema import versions
 
 __all__ = [
-    "IndexMissing", "IndexVersionMismatch", "IndexLocked", "resolve_index_dir", "current_generation",
+    "IndexMissing", "IndexVersionMismatch", "IndexDamaged", "IndexLocked", "diagnose", "file_sizes", "index_option_help",
+    "check_files", "resolve_index_dir", "current_generation",
     "live_dir", "IndexLock", "new_generation_dir", "publish", "cleanup", "read_meta", "write_meta",
     "META_NAME", "POINTER",
 ]
@@ -45,6 +46,11 @@ class IndexMissing(IndexError):
 
 class IndexVersionMismatch(IndexMissing):
     """The index was written by an incompatible schema or analyzer version."""
+
+
+class IndexDamaged(IndexMissing):
+    """The index is there but cannot be read (files missing, truncated or garbled, a
+    dangling ``CURRENT``, only an interrupted build): the message says to rebuild."""
 
 
 class IndexLocked(RuntimeError):
@@ -74,10 +80,23 @@ def resolve_index_dir(option: str | os.PathLike[str] | None = None) -> Path:
     return Path(base) / "marsad" / "index"
 
 
+def index_option_help() -> str:
+    """The ``--index`` help text, from :func:`resolve_index_dir`'s own rule and this environment."""
+    env = os.environ.get("MARSAD_INDEX")
+    saved = os.environ.pop("MARSAD_INDEX", None)
+    try:
+        fallback = resolve_index_dir(None)
+    finally:
+        if saved is not None:
+            os.environ["MARSAD_INDEX"] = saved
+    now = f" (now {env})" if env else ""
+    return f"Index directory (default: $MARSAD_INDEX{now}, else {fallback})."
+
+
 def _read_pointer(root: Path) -> str | None:
     try:
         name = (root / POINTER).read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
+    except (OSError, UnicodeDecodeError):  # absent, a directory, garbled: no live generation
         return None
     if not name or "/" in name or name in (".", ".."):
         return None
@@ -97,7 +116,7 @@ def current_generation(index_dir: str | os.PathLike[str]) -> str | None:
         return name
     try:
         tocs = sorted(e.name for e in os.scandir(root) if e.name.endswith(".toc"))
-    except FileNotFoundError:
+    except OSError:  # absent, or not a directory
         return None
     return tocs[-1] if tocs else None
 
@@ -109,9 +128,77 @@ def live_dir(index_dir: str | os.PathLike[str]) -> Path | None:
     if name is not None:
         d = root / name
         return d if d.is_dir() else None
-    if root.is_dir() and any(e.name.endswith(".toc") for e in os.scandir(root)):
-        return root
+    try:
+        if root.is_dir() and any(e.name.endswith(".toc") for e in os.scandir(root)):
+            return root
+    except OSError:
+        pass
     return None
+
+
+def diagnose(root: Path) -> IndexMissing:
+    """Why ``root`` has no live generation, as the exception to raise (message: what to run).
+
+    Called when :func:`live_dir` returned None: tells a missing folder from a
+    file in the way, a ``CURRENT`` naming nothing, an interrupted first build
+    and a folder that holds something else.
+    """
+    root = Path(root)
+    hint = build_hint(root)
+    if not os.path.lexists(root):
+        return IndexMissing(f"no index at {root}; {hint}")
+    if not root.is_dir():
+        return IndexMissing(f"{root} is not a directory, so it cannot hold an index; choose another --index, "
+                            f"or move that file away and {hint}")
+    try:
+        names = sorted(os.listdir(root))
+    except OSError as exc:
+        return IndexDamaged(f"the index folder {root} cannot be read ({exc.strerror or exc}); "
+                            f"fix its permissions, or {hint}")
+    pointer = root / POINTER
+    if os.path.lexists(pointer):
+        name = _read_pointer(root)
+        what = f"names {name}, which is not there" if name else "is unreadable or garbled"
+        return IndexDamaged(f"the index at {root} is damaged: its {POINTER} file {what}; rebuild it: {hint}")
+    if any(n.startswith(TMP_PREFIX) for n in names) and not any(n.startswith(GEN_PREFIX) for n in names):
+        return IndexDamaged(f"the index at {root} was never finished (only an interrupted build's "
+                            f"{TMP_PREFIX}… folder is there); {hint}")
+    visible = [n for n in names if n != LOCK_NAME]
+    if not visible:
+        return IndexMissing(f"no index at {root} (the folder is empty); {hint}")
+    return IndexMissing(f"no Marsad index at {root} (the folder holds other files, e.g. {visible[0]}); "
+                        f"choose the right --index, or {hint}")
+
+
+def _is_data_file(name: str) -> bool:
+    return not (name == META_NAME or name.startswith(".") or name.endswith("LOCK") or name.endswith(".lock"))
+
+
+def file_sizes(gen_dir: Path) -> dict[str, int]:
+    """Size of every data file of a generation (stored in ``marsad.json`` as ``files``)."""
+    return {e.name: e.stat(follow_symlinks=False).st_size for e in os.scandir(gen_dir)
+            if e.is_file(follow_symlinks=False) and _is_data_file(e.name)}
+
+
+def check_files(meta: dict[str, Any], gen_dir: Path, root: Path) -> None:
+    """Raise :class:`IndexDamaged` if a file ``marsad.json`` lists is missing or has another size.
+
+    One ``stat`` per file: catches deleted and truncated segment files before
+    Whoosh meets them mid-search. Indexes written before ``files`` was recorded
+    are not checked.
+    """
+    want = meta.get("files")
+    if not isinstance(want, dict):
+        return
+    for name, size in sorted(want.items()):
+        try:
+            got = os.stat(gen_dir / name).st_size
+        except OSError:
+            raise IndexDamaged(f"the index at {root} is damaged: its file {name} is missing; "
+                               f"rebuild it: {build_hint(root)}") from None
+        if got != size:
+            raise IndexDamaged(f"the index at {root} is damaged: its file {name} has {got} bytes, "
+                               f"{size} were written; rebuild it: {build_hint(root)}")
 
 
 class IndexLock:
@@ -242,10 +329,12 @@ def write_meta(gen_dir: Path, meta: dict[str, Any]) -> None:
 
 
 def read_meta(gen_dir: Path) -> dict[str, Any]:
+    """``marsad.json`` of a generation; {} when absent or unreadable (callers say "rebuild")."""
     try:
-        return json.loads((gen_dir / META_NAME).read_text(encoding="utf-8"))
-    except (FileNotFoundError, ValueError):
+        meta = json.loads((gen_dir / META_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # (UnicodeDecodeError is a ValueError)
         return {}
+    return meta if isinstance(meta, dict) else {}
 
 
 def check_versions(meta: dict[str, Any], root: Path) -> None:

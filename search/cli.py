@@ -9,16 +9,24 @@ from typing import Any
 
 import click
 
+from marsad.analyzers.cli import clean_argument
 from marsad.index.facets import FACETS as FACET_SPECS
+from marsad.index.store import index_option_help
 from marsad.search.request import SORTS, SearchRequest, SearchRequestError
 
 __all__ = ["search_cmd", "open_index_option"]
 
 
 def open_index_option(option: str | None) -> Any:
-    """Open the index the way every command does (``index.build.open_index``)."""
+    """Open the index the way every command does (``index.build.open_index``: it raises
+    ``IndexMissing`` and its kinds with a message that says what to run)."""
     from marsad.index.build import open_index, resolve_index_dir
     return open_index(resolve_index_dir(option))
+
+
+def _fail(msg: str) -> None:
+    click.echo(f"error: {msg}", err=True)
+    sys.exit(1)
 
 
 def _plain(html: str) -> str:
@@ -38,7 +46,7 @@ def _facet_options(cmd: Callable[..., None]) -> Callable[..., None]:
 
 
 @click.command("search")
-@click.option("--index", "index_dir", metavar="DIR", help="Index directory (default: data/index or $MARSAD_INDEX).")
+@click.option("--index", "index_dir", metavar="DIR", help=index_option_help())
 @_facet_options
 @click.option("--from", "date_from", metavar="DATE", help="Only documents dated on or after DATE (YYYY[-MM[-DD]]).")
 @click.option("--to", "date_to", metavar="DATE", help="Only documents dated on or before DATE.")
@@ -54,8 +62,17 @@ def search_cmd(index_dir: str | None, date_from: str | None, date_to: str | None
                **facet_values: tuple[str, ...]) -> None:
     """Search the index for QUERY (all words must match; "phrases", OR/أو, -word,
     word*, word~, =word, outlet:/مصدر:, province:/محافظة:, actor:/جهة:, date:/تاريخ:)."""
+    from marsad.index.build import IndexMissing, reading, resolve_index_dir
     from marsad.search import run
-    args: dict[str, Any] = {"q": " ".join(query), **{name: list(v) for name, v in facet_values.items()},
+    q, bad = clean_argument(" ".join(query))
+    if bad and not q.replace("\ufffd", "").strip():
+        _fail(f"the query is not valid UTF-8 text ({bad} undecodable byte(s)), so nothing was searched; "
+              "type it again, or convert its file to UTF-8 first (e.g. `iconv -f cp1256 -t utf-8`)")
+    if bad:
+        click.echo(f"note: the query held {bad} byte(s) that are not valid UTF-8 (check the terminal's or "
+                   "the file's encoding); they were replaced by U+FFFD and match nothing", err=True)
+    args: dict[str, Any] = {"q": q,
+                            **{name: [clean_argument(x)[0] for x in v] for name, v in facet_values.items()},
                             "from": date_from, "to": date_to,
                             "sort": sort, "page": str(page), "page_size": str(page_size)}
     if exact:
@@ -64,11 +81,15 @@ def search_cmd(index_dir: str | None, date_from: str | None, date_to: str | None
         req = SearchRequest.from_args(args)
     except SearchRequestError as e:
         raise click.UsageError(str(e)) from None
-    ix = open_index_option(index_dir)
     try:
-        result = run(ix, req)
+        root = resolve_index_dir(index_dir)
+        ix = open_index_option(index_dir)
+        with reading(root, keep=(SearchRequestError,)):
+            result = run(ix, req)
     except SearchRequestError as e:
         raise click.UsageError(str(e)) from None
+    except IndexMissing as e:  # (and IndexDamaged, IndexVersionMismatch): one line, what to run
+        _fail(str(e))
     if as_json:
         d = result.to_dict()
         if not explain:

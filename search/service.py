@@ -395,7 +395,7 @@ def get_document(index: Any, doc_id: str) -> dict[str, Any] | None:
         data = reader_data(s.reader())
         f = dict(s.stored_fields(docnum))
         hit = _hit(s, data, docnum, None, None, highlight=False)
-        f["date"] = hit.date
+        f["date"], f["outlet"] = hit.date, hit.outlet  # (outlet: the key a hit has, None when unknown)
         f["provinces"], f["actors"], f["copies"] = hit.provinces, hit.actors, hit.copies
         ev = f.get("evidence")
         if isinstance(ev, str):

@@ -1,6 +1,7 @@
 """A killed build leaves the live index searchable; two builds at once, the second is refused."""
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -104,3 +105,53 @@ def test_lock_is_released_by_the_kernel(tmp_path):
         p.wait()
     assert (tmp_path / ".lock").exists()  # the file stays ...
     IndexLock(tmp_path).acquire().release()  # ... but blocks nobody
+
+
+# ---------------------------------------------------------------- workers die with their parent
+
+_FORKER = """
+import os, sys, time
+from marsad.index.build import die_with_parent
+child = os.fork()
+if child == 0:
+    if sys.argv[1] == "prctl":
+        die_with_parent(os.getppid())
+    time.sleep(120)  # blocked, never polling for its parent: only the kernel can end it
+    os._exit(0)
+print(child, flush=True)
+time.sleep(120)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
+def _child_after_parent_killed(mode: str) -> tuple[int, bool]:
+    proc = subprocess.Popen([sys.executable, "-c", _FORKER, mode], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    child = int(proc.stdout.readline())
+    time.sleep(0.3)  # the child has run die_with_parent (or not) and sleeps
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    t = time.monotonic()
+    while _alive(child) and time.monotonic() - t < 10:
+        time.sleep(0.05)
+    return child, _alive(child)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_a_worker_dies_with_its_killed_parent():
+    # control: a child that did not ask survives its SIGKILLed parent (so the check below can fail)
+    child, alive = _child_after_parent_killed("none")
+    if alive:
+        os.kill(child, signal.SIGKILL)
+    assert alive, "the control child died by itself: this check proves nothing here"
+    # with die_with_parent (what every build worker calls first) the kernel kills it
+    child, alive = _child_after_parent_killed("prctl")
+    if alive:
+        os.kill(child, signal.SIGKILL)
+    assert not alive, f"worker {child} outlived its SIGKILLed parent"

@@ -123,6 +123,27 @@ def _no_orphans(proc: subprocess.Popen, timeout: float = 10.0) -> None:
         time.sleep(0.1)
 
 
+def _holding(ix: Path) -> list[str]:
+    """Open files under ``ix`` held by any process (a survivor of a killed run would hold deleted ones)."""
+    root = str(ix.resolve())
+    out = []
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit() or int(d.name) == os.getpid():
+            continue
+        try:
+            fds = list((d / "fd").iterdir())
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                target = os.readlink(fd)
+            except OSError:
+                continue
+            if target.startswith(root):
+                out.append(f"pid {d.name}: {target}")
+    return out
+
+
 def _kill(proc: subprocess.Popen, whole_group: bool) -> bool:
     """SIGKILL the run (if still running); True if it was killed rather than finished."""
     if proc.poll() is not None:
@@ -164,8 +185,9 @@ def test_build_killed_at_random_points_keeps_old_or_new(tmp_path, small):
     want = {"A": _reference(tmp_path, [small["A"]])[0]}
     want["AB"], _ = _reference(tmp_path, [small["A"], small["B"]])
     ix = tmp_path / "ix"
+    # A (5 seeds) replaces AB (105 articles): a shrink the user asks for explicitly
     args = {k: ["index", "build", *map(str, [small[c] for c in k]), "--index", str(ix), "-q", "--procs", "2"]
-            for k in want}
+            + (["--allow-shrink"] if k == "A" else []) for k in want}
     secs = {"AB": _window(ix, args["AB"]), "A": _window(ix, args["A"])}
     have = "A"
     kills = outcomes = 0
@@ -180,6 +202,7 @@ def test_build_killed_at_random_points_keeps_old_or_new(tmp_path, small):
         killed = _kill(proc, whole_group=bool(i % 2))
         kills += killed
         _no_orphans(proc)
+        assert not _holding(ix), _holding(ix)
         gen, n, ids = _state(ix)
         if gen == gen0:
             assert ids == want[have], f"kill {i} at {delay:.2f} s: the old generation changed"
@@ -207,7 +230,8 @@ def test_update_killed_at_random_points_keeps_old_or_new(tmp_path, small):
     ix = tmp_path / "ix"
     assert _finish(["index", "build", str(small["A"]), "--index", str(ix), "-q"]).returncode == 0
     args = {"AB": ["index", "update", str(small["A"]), str(small["B"]), "--index", str(ix), "-q", "--procs", "2"],
-            "A": ["index", "update", str(small["A"]), "--prune", "--index", str(ix), "-q", "--procs", "2"]}
+            "A": ["index", "update", str(small["A"]), "--prune", "--allow-shrink", "--index", str(ix), "-q",
+                  "--procs", "2"]}
     # the kill window: how long each kind of update runs uninterrupted
     window = {"AB": _window(ix, args["AB"])}
     window["A"] = _window(ix, args["A"])
@@ -223,6 +247,7 @@ def test_update_killed_at_random_points_keeps_old_or_new(tmp_path, small):
         time.sleep(max(0.0, started + delay - time.monotonic()))
         kills += _kill(proc, whole_group=bool(i % 2))
         _no_orphans(proc)
+        assert not _holding(ix), _holding(ix)
         gen, n, ids = _state(ix)
         expected = want[have] if gen == gen0 else want[target]
         assert ids == expected, f"update kill {i} at {delay:.2f} s: neither the old nor the new index"

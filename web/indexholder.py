@@ -183,20 +183,43 @@ class IndexHolder:
         the holder reopens and tries again, so the request still succeeds.
         """
         from whoosh.index import IndexError as WhooshIndexError
+
+        from marsad.search.request import SearchRequestError
         for attempt in range(attempts):
             searcher = self.searcher()
             index = self._local.index
             try:
                 return fn(searcher)
-            except (OSError, WhooshIndexError):
+            except SearchRequestError:
+                raise
+            except (OSError, WhooshIndexError) as exc:
                 self._drop_searcher()
                 if attempt == attempts - 1:
+                    self._raise_if_damaged(exc)
                     raise
                 with self._lock:
                     if self._index is index:
                         self._generation = object()  # force a reopen on the next get()
                 time.sleep(0.02 * (attempt + 1))
+                continue
+            except Exception as exc:  # noqa: BLE001 - damaged files surface as any type: check, then re-raise
+                self._raise_if_damaged(exc)
+                raise
         raise AssertionError("unreachable")
+
+    def verify(self) -> None:
+        """Raise IndexUnavailable unless the index on disk passes ``open_index``'s checks now
+        (pointer, metadata, versions, every data file there at its written size)."""
+        self._open()
+
+    def _raise_if_damaged(self, exc: BaseException) -> None:
+        """After a failed read: IndexUnavailable (503) if the index on disk is damaged
+        (``open_index``'s checks: files missing or truncated, pointer, metadata), else return."""
+        try:
+            self._open()
+        except IndexUnavailable as problem:
+            log.warning("reading the index failed (%s: %s): %s", type(exc).__name__, exc, problem)
+            raise problem from None
 
     def _open(self) -> Any:
         directory = self.index_dir

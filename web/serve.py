@@ -7,9 +7,13 @@ swaps it, so it never needs a restart for new data.
 """
 from __future__ import annotations
 
+import sys
+
 import click
 
-__all__ = ["serve_cmd", "serve"]
+from marsad.index.store import index_option_help
+
+__all__ = ["serve_cmd", "serve", "index_problem"]
 
 
 def serve(index: str | None = None, host: str = "127.0.0.1", port: int = 5000, debug: bool = False,
@@ -35,13 +39,37 @@ def serve(index: str | None = None, host: str = "127.0.0.1", port: int = 5000, d
 
 
 @click.command("serve")
-@click.option("--index", "index", metavar="DIR", default=None,
-              help="index directory (default: $MARSAD_INDEX, else the default data directory)")
+@click.option("--index", "index", metavar="DIR", default=None, help=index_option_help())
 @click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="port")
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
               help="worker threads (waitress)")
 @click.option("--debug", is_flag=True, help="Flask's development server with reloader (not for production)")
-def serve_cmd(index: str | None, host: str, port: int, threads: int, debug: bool) -> None:
-    """Serve the search page and the JSON API (http://HOST:PORT/)."""
+@click.option("--wait-for-index", is_flag=True,
+              help="Start even without a usable index: pages and /healthz answer 503 until one is built.")
+def serve_cmd(index: str | None, host: str, port: int, threads: int, debug: bool, wait_for_index: bool) -> None:
+    """Serve the search page and the JSON API (http://HOST:PORT/).
+
+    Refuses to start (exit 1) when the index is missing, damaged or outdated,
+    unless --wait-for-index.
+    """
+    if not wait_for_index:
+        problem = index_problem(index)
+        if problem:
+            click.echo(f"error: {problem}; the server was not started "
+                       "(or start it with --wait-for-index to answer 503 until then)", err=True)
+            sys.exit(1)
     serve(index=index, host=host, port=port, debug=debug, threads=threads)
+
+
+def index_problem(index: str | None) -> str | None:
+    """What keeps the index at ``index`` from being served (its message says what to run), or None."""
+    from marsad.index.build import IndexMissing, open_index, reading, resolve_index_dir
+    root = resolve_index_dir(index)
+    try:
+        ix = open_index(root)
+        with reading(root), ix.reader() as r:  # opens every segment's files, as the first request would
+            r.doc_count()
+    except IndexMissing as exc:  # (and IndexDamaged, IndexVersionMismatch)
+        return str(exc)
+    return None

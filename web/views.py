@@ -278,14 +278,26 @@ def facet(name: str) -> Any:
 def healthz() -> Response:
     holder = current_app.extensions["marsad_index"]
     try:
-        searcher = holder.searcher()  # this thread's: no reader opened per health check
+        # what a page would meet: the index on disk passes open_index's checks and a real
+        # search and a stored document can be read (a damaged index answers 503 with why)
+        holder.verify()
+        docs = holder.call(_probe)
     except IndexUnavailable as exc:
         return _json_error(str(exc), 503)
-    try:
-        docs = int(searcher.doc_count())
-    except Exception:  # noqa: BLE001 - health says what it can
-        docs = None
+    except Exception as exc:  # noqa: BLE001 - unreadable for a reason the checks cannot name
+        log.warning("health probe failed: %s: %s", type(exc).__name__, exc)
+        return _json_error("the index cannot be read (it may be damaged): rebuild it with "
+                           "`marsad index build`", 503)
     return jsonify({"status": "ok", "documents": docs, "reopens": holder.reopens})
+
+
+def _probe(searcher: Any) -> int:
+    """Documents in the index, after reading what every search reads (a term's postings, stored fields)."""
+    from whoosh.query import Every
+    docs = int(searcher.doc_count())
+    for hit in searcher.search(Every(), limit=1):
+        hit.fields()
+    return docs
 
 
 # ------------------------------------------------------------------ JSON API
@@ -459,8 +471,10 @@ ERROR_TITLES = {400: "طلب غير صالح", 404: "الصفحة غير موج�
 def _error_response(status: int, message: str) -> Any:
     if _wants_json():
         return _json_error(message, status)
+    # a 414's query is what was too long: never echo it back into the page's search box
+    state = SearchState.from_args({} if status == 414 else request.args)
     return render_template("error.html", status=status, title=ERROR_TITLES.get(status, "خطأ"),
-                           message=message, state=SearchState.from_args(request.args)), status
+                           message=message, state=state), status
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -479,7 +493,10 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(IndexUnavailable)
     def _no_index(exc: IndexUnavailable) -> Any:
-        return _error_response(503, str(exc))
+        if _wants_json():
+            return _error_response(503, str(exc))
+        # the page: Arabic first, the index layer's English message (what to run) in parentheses
+        return _error_response(503, f"فهرس البحث غير متاح أو تالف، ويلزم بناؤه من جديد ({exc})")
 
     @app.errorhandler(BadRequest)
     def _bad_request(exc: BadRequest) -> Any:
