@@ -22,7 +22,6 @@ from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import pytest
-
 from test_browser import ARTIFACTS, CHROMIUM, base_url, browser, page  # noqa: F401 - shared fixtures
 
 ROOT = Path(__file__).resolve().parent.parent
