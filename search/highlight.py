@@ -20,7 +20,7 @@ from functools import lru_cache
 from marsad.analyzers import exact_analyzer, stem_analyzer
 from marsad.analyzers.tokenizers import iter_words
 
-__all__ = ["match_spans", "make_snippet", "mark_all"]
+__all__ = ["match_spans", "make_snippet", "mark_all", "word_terms"]
 
 _SENTENCE_END = re.compile(r"[.!?؟؛\n]+")
 _CLAUSE_END = re.compile(r"[،,]")
@@ -31,7 +31,7 @@ _STEM, _EXACT = stem_analyzer(), exact_analyzer()
 
 
 @lru_cache(maxsize=200_000)
-def _word_terms(word: str) -> tuple[str | None, str | None]:
+def word_terms(word: str) -> tuple[str | None, str | None]:
     """(stem term, exact term) of one word: the real analyzers on that word
     alone (their filters work per token, so this equals their result inside
     the text), cached because news vocabulary repeats."""
@@ -47,7 +47,7 @@ def match_spans(text: str, stem_terms: set[str], exact_terms: set[str]) -> list[
     if not stem_terms and not exact_terms:
         return spans
     for m in iter_words(text[:MAX_HIGHLIGHT_CHARS]):
-        st, ex = _word_terms(m.group())
+        st, ex = word_terms(m.group())
         if st is not None and st in stem_terms:
             spans.append((m.start(), m.end(), st))
         elif ex is not None and ex in exact_terms:
