@@ -90,10 +90,13 @@ def build_marsad(jsonl: Path, index: Path) -> dict:
 _PROBE = r"""
 import json, sys, time
 t0 = time.perf_counter()
+from whoosh import index as windex
 from marsad.index.build import open_index
 from marsad.search import SearchRequest, run
 from marsad.search.service import open_searcher
-ix = open_index(sys.argv[1]); s = open_searcher(ix)
+# a Marsad index folder (generations), or a plain Whoosh one (bench_search.py's segment-copied replicas)
+ix = windex.open_dir(sys.argv[1]) if windex.exists_in(sys.argv[1]) else open_index(sys.argv[1])
+s = open_searcher(ix)
 opened = time.perf_counter() - t0
 queries = json.loads(sys.argv[2]); passes = int(sys.argv[3])
 cold, warm = [], []

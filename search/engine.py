@@ -6,8 +6,17 @@ of ms for two common words). Here each term's posting list is read ONCE per
 reader, block by block, into numpy arrays (docnums and term frequencies;
 positions only for phrases), kept in a per-reader LRU; a compiled Whoosh
 query tree (``Term``, ``Or``, ``And``, ``AndNot``, ``AndMaybe``, ``Not``,
-``Phrase``, ``DateRange``, ``Every``) is then evaluated as dense arrays:
-a bool mask of matches and a float score per document.
+``Phrase``, ``DateRange``, ``Every``) is then evaluated SPARSELY: every node
+yields a sorted array of matching docnums and, when scored, an aligned
+float32 array of scores, so a query costs in proportion to its postings, not
+to the collection. An AND evaluates its smallest part first and each next
+part only on the documents left (``within``: binary search, BM25 computed on
+those documents only); an OR merges by one stable sort and adds the parts'
+scores in query order (so scores equal the dense evaluation's sums); AndNot
+and Not are set differences (Not and Every against the live documents only
+where the query has nothing positive); DateRange tests the candidates' dates
+or binary-searches a date-sorted index; phrases and proximity read positions
+of the candidate documents only (:meth:`Engine.positions_in`).
 
 Scoring is BM25 per field, summed: per field, ``idf * tf (k1+1) / (tf + k1 (1
 - b + b len/avglen))`` times the term's boost (titles are boosted in the
@@ -27,8 +36,8 @@ between threads); the arrays are immutable once cached.
 Time limit: a :class:`Budget` carries the request's deadline. It is checked
 between the parts of a query, never before the first one, so a request past
 its deadline still returns the matches (and scores) of the parts evaluated
-so far, with ``budget.partial`` set: an AND of the words done so far (a
-superset of the full answer), an OR of those done (a subset), a phrase's
+so far, with ``budget.partial`` set: an AND of the parts done so far, rarest
+first (a superset of the full answer), an OR of those done (a subset), a phrase's
 documents holding all its words, an exclusion not yet applied.
 """
 from __future__ import annotations
@@ -52,6 +61,7 @@ __all__ = ["Engine", "engine_for", "K1", "FIELD_B", "BM25F_COMBINE", "Budget"]
 BM25F_COMBINE = False  # True: textbook BM25F (one saturation per word over its fields); measured worse
 _POSTINGS_CACHE = 50_000  # terms kept per reader
 _POSITIONS_CACHE = 2_000
+_WHOLE_POSITIONS = 20_000  # postings up to which a term's positions are read whole and cached
 _LEN_TABLE = np.array([byte_to_length(i) for i in range(256)], dtype=np.float32)
 
 
@@ -200,6 +210,18 @@ def _chain(firsts: np.ndarray, nexts: np.ndarray, slop: int) -> np.ndarray:
 _SHIFT = np.int64(1 << 24)
 
 
+def distinct(a: np.ndarray, presorted: bool = False) -> np.ndarray:
+    """The sorted distinct values of ``a`` (a sort and a comparison: numpy's
+    hash-based ``unique`` costs several times more on these small int arrays)."""
+    b = a if presorted else np.sort(a)
+    if len(b) < 2:
+        return b
+    keep = np.empty(len(b), dtype=bool)
+    keep[0] = True
+    np.not_equal(b[1:], b[:-1], out=keep[1:])
+    return b[keep]
+
+
 class Engine:
     """Posting arrays and the evaluator for one reader generation."""
 
@@ -290,7 +312,9 @@ class Engine:
         """
         if not len(docs):
             return _NO_DOCS, _NO_DOCS
-        if (field, text) not in self._positions and len(docs) * 8 < self.df(reader, field, text):
+        # the whole list is read (and cached) unless it is long and the candidates few
+        if (field, text) not in self._positions and self.df(reader, field, text) > max(_WHOLE_POSITIONS,
+                                                                                        8 * len(docs)):
             return self._positions_of(reader, field, text, docs)
         d, p = self.positions(reader, field, text)
         lo = np.searchsorted(d, docs, "left")
@@ -403,7 +427,7 @@ class Engine:
             cur = _chain(cur, np.sort(d * _SHIFT + p), slop)
             if not len(cur):
                 break
-        out = np.unique(cur // _SHIFT)
+        out = distinct(cur // _SHIFT, presorted=True)
         return out, self._sum_scores([parts[i] for i in range(len(words))], out) if scored else None
 
     @staticmethod
@@ -568,14 +592,14 @@ class Engine:
         bonus = np.zeros(len(docs), dtype=np.float32)
         if len(terms) < 2 or not len(docs):
             return bonus
-        sdocs = np.unique(docs)
+        sdocs = distinct(docs)
         keys = []
         for t in terms:
             d, p = self.positions_in(reader, "body", t, sdocs)
             keys.append(np.sort(d * _SHIFT + p))
         for (a, t1), (b, t2) in zip(zip(keys, terms), list(zip(keys, terms))[1:]):
             w = 0.5 * (self.idf(self.df(reader, "body", t1)) + self.idf(self.df(reader, "body", t2)))
-            near = np.unique(_chain(a, b, slop) // _SHIFT)
+            near = distinct(_chain(a, b, slop) // _SHIFT, presorted=True)
             if len(near):
                 bonus[np.isin(docs, near)] += w
         return bonus

@@ -3,13 +3,15 @@
 One request is answered in four steps:
 
 1. the query is parsed and compiled (:mod:`search.query`) against the reader;
-2. :mod:`search.engine` evaluates it over cached numpy posting arrays: ONE
-   bool mask of every match and a BM25F score per document (title boosted,
+2. :mod:`search.engine` evaluates it over cached numpy posting arrays: the
+   sorted ids of every match and their BM25 scores (title boosted,
    exact-level twin as an optional boost), checking the request's deadline
    between terms: past it, the terms evaluated so far decide (``partial=True``);
-3. facet selections and the date range become masks from the per-reader
-   arrays (:mod:`search.facets`); facets are counted with numpy, each with
-   every filter but its own;
+3. facet selections and the date range become bool arrays over those
+   matches (:mod:`search.facets`); facets are counted by ``bincount`` over
+   the matches' values, each with every filter but its own. With collapsing
+   on, a group of copies counts once, with its leader's values, in every
+   facet and filter: the counts are what a click yields;
 4. the page: by relevance, the top K by score (``argpartition``), the first
    100 re-scored by the nearness of the query words; by date, numpy sorts
    the mask. Syndicated copies are collapsed; snippets for the page only.
@@ -37,7 +39,7 @@ from marsad.analyzers.tokenizers import iter_words
 from marsad.index.extract import norm_words
 from marsad.index.records import iso_date
 from marsad.search.bm25 import BODY_B, K1, TITLE_B
-from marsad.search.engine import FIELD_B, Budget, Engine, engine_for
+from marsad.search.engine import FIELD_B, Budget, Engine, distinct, engine_for
 from marsad.search.facets import (
     FACETS,
     ReaderData,
@@ -343,12 +345,12 @@ def run(index: Any, request: SearchRequest) -> SearchResult:
             for other, om in sel.items():
                 if other != name:
                     m = m & om
-            counted = np.unique(key[m]) if request.collapse else key[m]
+            counted = distinct(key[m]) if request.collapse else key[m]
             limit = None if name in request.facet_all else request.facet_limit
             facets[name] = facet.result(data, counted, selected.get(name, ()), limit)
         docs, score = docs[final], None if score is None else score[final]
         total_docs = len(docs)
-        total = len(np.unique(key[final])) if request.collapse else total_docs
+        total = len(distinct(key[final])) if request.collapse else total_docs
 
         need = request.page * request.page_size
         start = (request.page - 1) * request.page_size
