@@ -561,7 +561,7 @@ class Engine:
         if not any(s is not None for _, s in parts):
             return docs, None
         score = np.zeros(len(docs), dtype=np.float32)
-        for (d, s), at in zip(parts, where):
+        for (_d, s), at in zip(parts, where):
             if s is not None:
                 score[at] += s
         if q.boost != 1.0:

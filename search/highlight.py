@@ -175,9 +175,12 @@ def _spans_fast(head: str, stem_terms: set[str], exact_terms: set[str]) -> list[
     found: list[tuple[int, int, str]] = []
     n = len(head)
     for chunk in cand:
-        words = [(a, b, st if st is not None and st in stem_terms else ex)
-                 for a, b, st, ex in _chunk_words(chunk)
-                 if (st is not None and st in stem_terms) or (ex is not None and ex in exact_terms)]
+        words: list[tuple[int, int, str]] = []
+        for a, b, st, ex in _chunk_words(chunk):
+            if st is not None and st in stem_terms:
+                words.append((a, b, st))
+            elif ex is not None and ex in exact_terms:
+                words.append((a, b, ex))
         if not words:
             continue
         i = head.find(chunk)

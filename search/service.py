@@ -30,8 +30,8 @@ from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
-from whoosh import scoring
 from whoosh import query as wq
+from whoosh import scoring
 from whoosh.searching import Searcher
 
 from marsad.analyzers import normalize, stem

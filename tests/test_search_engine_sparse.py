@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from dense_engine import DenseEvaluator
+
 from marsad.search.engine import Budget, engine_for
 from marsad.search.facets import reader_data
 from marsad.search.query import compile_query
 from marsad.search.service import open_searcher
+
 from search_support import search_index
 
 QUERIES = [
