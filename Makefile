@@ -5,7 +5,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 VENV := .venv/bin
 
-.PHONY: setup run index serve lint test test-fast bench clean
+.PHONY: setup run index serve lint test test-fast bench bench-scale clean
 
 setup:
 	bash scripts/setup.sh
@@ -36,6 +36,11 @@ test-fast: lint
 
 bench: setup
 	$(VENV)/python bench/run_all.py
+
+# Marsad beside the Lucene baseline on 1x and 10x replicas (REPLICAS=1,10,100 for 3.1M: hours).
+REPLICAS ?= 1,10
+bench-scale: setup
+	$(VENV)/python bench/bench_scale.py --replicas $(REPLICAS)
 
 clean:
 	rm -rf .venv data build *.egg-info .pytest_cache .typecheck .mypy_cache .ruff_cache

@@ -6,8 +6,17 @@ of ms for two common words). Here each term's posting list is read ONCE per
 reader, block by block, into numpy arrays (docnums and term frequencies;
 positions only for phrases), kept in a per-reader LRU; a compiled Whoosh
 query tree (``Term``, ``Or``, ``And``, ``AndNot``, ``AndMaybe``, ``Not``,
-``Phrase``, ``DateRange``, ``Every``) is then evaluated as dense arrays:
-a bool mask of matches and a float score per document.
+``Phrase``, ``DateRange``, ``Every``) is then evaluated SPARSELY: every node
+yields a sorted array of matching docnums and, when scored, an aligned
+float32 array of scores, so a query costs in proportion to its postings, not
+to the collection. An AND evaluates its smallest part first and each next
+part only on the documents left (``within``: binary search, BM25 computed on
+those documents only); an OR merges by one stable sort and adds the parts'
+scores in query order (so scores equal the dense evaluation's sums); AndNot
+and Not are set differences (Not and Every against the live documents only
+where the query has nothing positive); DateRange tests the candidates' dates
+or binary-searches a date-sorted index; phrases and proximity read positions
+of the candidate documents only (:meth:`Engine.positions_in`).
 
 Scoring is BM25 per field, summed: per field, ``idf * tf (k1+1) / (tf + k1 (1
 - b + b len/avglen))`` times the term's boost (titles are boosted in the
@@ -27,8 +36,8 @@ between threads); the arrays are immutable once cached.
 Time limit: a :class:`Budget` carries the request's deadline. It is checked
 between the parts of a query, never before the first one, so a request past
 its deadline still returns the matches (and scores) of the parts evaluated
-so far, with ``budget.partial`` set: an AND of the words done so far (a
-superset of the full answer), an OR of those done (a subset), a phrase's
+so far, with ``budget.partial`` set: an AND of the parts done so far, rarest
+first (a superset of the full answer), an OR of those done (a subset), a phrase's
 documents holding all its words, an exclusion not yet applied.
 """
 from __future__ import annotations
@@ -52,6 +61,7 @@ __all__ = ["Engine", "engine_for", "K1", "FIELD_B", "BM25F_COMBINE", "Budget"]
 BM25F_COMBINE = False  # True: textbook BM25F (one saturation per word over its fields); measured worse
 _POSTINGS_CACHE = 50_000  # terms kept per reader
 _POSITIONS_CACHE = 2_000
+_WHOLE_POSITIONS = 20_000  # postings up to which a term's positions are read whole and cached
 _LEN_TABLE = np.array([byte_to_length(i) for i in range(256)], dtype=np.float32)
 
 
@@ -130,6 +140,88 @@ def _read_positions(leaf: Any, field: str, text: str) -> tuple[np.ndarray, np.nd
     return np.asarray(docs, dtype=np.int64), np.asarray(pos, dtype=np.int64)
 
 
+Result = tuple[np.ndarray, "np.ndarray | None"]  # (sorted unique docnums, aligned float32 scores or None)
+_NO_DOCS = np.zeros(0, np.int64)
+
+
+def _restrict(docs: np.ndarray, vals: np.ndarray | None, within: np.ndarray | None
+              ) -> tuple[np.ndarray, np.ndarray | None]:
+    """``docs ∩ within`` (both sorted, unique) with the aligned ``vals`` kept;
+    binary search of the shorter list in the longer one."""
+    if within is None:
+        return docs, vals
+    if not len(docs) or not len(within):
+        return docs[:0], None if vals is None else vals[:0]
+    if len(within) < len(docs):
+        idx = np.searchsorted(docs, within)
+        np.minimum(idx, len(docs) - 1, out=idx)
+        idx = idx[docs[idx] == within]
+        return docs[idx], None if vals is None else vals[idx]
+    idx = np.searchsorted(within, docs)
+    np.minimum(idx, len(within) - 1, out=idx)
+    ok = within[idx] == docs
+    return docs[ok], None if vals is None else vals[ok]
+
+
+def _gather(docs: np.ndarray, vals: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """``vals`` of the documents ``at`` (a subset of the sorted ``docs``)."""
+    return vals[np.searchsorted(docs, at)]
+
+
+def _union(parts: list[np.ndarray]) -> np.ndarray:
+    """The sorted union of sorted unique arrays."""
+    return _union_index(parts)[0]
+
+
+def _union_index(parts: list[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The sorted union of sorted unique arrays and, per part, where its
+    elements stand in the union. One stable sort of the concatenation (its
+    runs are already sorted, so the sort merges them)."""
+    if len(parts) == 1:
+        return parts[0], [np.arange(len(parts[0]))]
+    cat = np.concatenate(parts) if parts else _NO_DOCS
+    if not len(cat):
+        return cat, [np.zeros(0, np.int64) for _ in parts]
+    order = np.argsort(cat, kind="stable")
+    srt = cat[order]
+    first = np.empty(len(srt), dtype=bool)
+    first[0] = True
+    np.not_equal(srt[1:], srt[:-1], out=first[1:])
+    where = np.empty(len(cat), dtype=np.int64)
+    where[order] = np.cumsum(first) - 1
+    bounds = np.cumsum([0] + [len(p) for p in parts])
+    return srt[first], [where[bounds[i]:bounds[i + 1]] for i in range(len(parts))]
+
+
+def _chain(firsts: np.ndarray, nexts: np.ndarray, slop: int) -> np.ndarray:
+    """The keys of ``nexts`` that stand 1..``slop`` after a key of ``firsts``
+    (keys are ``doc << 24 | position``, both sorted)."""
+    if not len(firsts) or not len(nexts):
+        return nexts[:0]
+    hit = np.zeros(len(nexts), dtype=bool)
+    for off in range(1, slop + 1):
+        want = nexts - off
+        idx = np.searchsorted(firsts, want)
+        np.minimum(idx, len(firsts) - 1, out=idx)
+        hit |= firsts[idx] == want
+    return nexts[hit]
+
+
+_SHIFT = np.int64(1 << 24)
+
+
+def distinct(a: np.ndarray, presorted: bool = False) -> np.ndarray:
+    """The sorted distinct values of ``a`` (a sort and a comparison: numpy's
+    hash-based ``unique`` costs several times more on these small int arrays)."""
+    b = a if presorted else np.sort(a)
+    if len(b) < 2:
+        return b
+    keep = np.empty(len(b), dtype=bool)
+    keep[0] = True
+    np.not_equal(b[1:], b[:-1], out=keep[1:])
+    return b[keep]
+
+
 class Engine:
     """Posting arrays and the evaluator for one reader generation."""
 
@@ -141,6 +233,8 @@ class Engine:
         self._lengths: dict[str, tuple[np.ndarray, float]] = {}
         self._lock = threading.Lock()
         self.live_count = int(np.count_nonzero(data.live))
+        self._live_docs: np.ndarray | None = None
+        self._date_order: tuple[np.ndarray, np.ndarray] | None = None
 
     # -- cached reads
     def postings(self, reader: Any, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
@@ -208,6 +302,56 @@ class Engine:
             self._lengths[field] = got
         return got
 
+    def positions_in(self, reader: Any, field: str, text: str, docs: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray]:
+        """(docnum, position) pairs of ``text`` in the sorted ``docs`` only.
+
+        A cached (or large) candidate set is cut out of the term's whole
+        position list by binary search; a few candidates of an uncached term
+        are read one by one from the leaves (``skip_to``), not the whole list.
+        """
+        if not len(docs):
+            return _NO_DOCS, _NO_DOCS
+        # the whole list is read (and cached) unless it is long and the candidates few
+        if (field, text) not in self._positions and self.df(reader, field, text) > max(_WHOLE_POSITIONS,
+                                                                                        8 * len(docs)):
+            return self._positions_of(reader, field, text, docs)
+        d, p = self.positions(reader, field, text)
+        lo = np.searchsorted(d, docs, "left")
+        hi = np.searchsorted(d, docs, "right")
+        lens = hi - lo
+        total = int(lens.sum())
+        if not total:
+            return _NO_DOCS, _NO_DOCS
+        starts = np.repeat(lo - np.concatenate(([0], np.cumsum(lens)[:-1])), lens)
+        idx = starts + np.arange(total)
+        return d[idx], p[idx]
+
+    def _positions_of(self, reader: Any, field: str, text: str, docs: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray]:
+        """Positions of ``text`` in the given (sorted, global) documents, read
+        from the leaves' matchers with ``skip_to`` (not cached)."""
+        out_d: list[int] = []
+        out_p: list[int] = []
+        with self._lock:
+            for leaf, offset in reader.leaf_readers():
+                n = leaf.doc_count_all()
+                local = docs[(docs >= offset) & (docs < offset + n)] - offset
+                if not len(local) or field not in leaf.schema:
+                    continue
+                m = _raw_matcher(leaf, field, text)
+                if m is None:
+                    continue
+                for d in local.tolist():
+                    if not m.is_active():
+                        break
+                    m.skip_to(d)
+                    if m.is_active() and m.id() == d:
+                        ps = m.value_as("positions")
+                        out_d.extend([d + offset] * len(ps))
+                        out_p.extend(ps)
+        return np.asarray(out_d, dtype=np.int64), np.asarray(out_p, dtype=np.int64)
+
     def df(self, reader: Any, field: str, text: str) -> int:
         return len(self.postings(reader, field, text)[0])
 
@@ -215,166 +359,231 @@ class Engine:
         n = max(self.live_count, 1)
         return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
-    # -- evaluation
-    def term(self, reader: Any, field: str, text: str, boost: float, scored: bool
-             ) -> tuple[np.ndarray, np.ndarray | None]:
-        docs, tf = self.postings(reader, field, text)
-        mask = np.zeros(self.n, dtype=bool)
-        mask[docs] = True
-        if not scored or field not in FIELD_B or not len(docs):
-            return mask, None
+    def live_docs(self) -> np.ndarray:
+        """The sorted docnums of the live documents (what ``Every`` matches)."""
+        if self._live_docs is None:
+            self._live_docs = np.flatnonzero(self.data.live).astype(np.int64)
+        return self._live_docs
+
+    # -- evaluation: every function returns (sorted unique docnums, aligned scores or None),
+    # restricted to ``within`` (sorted docnums) when given
+    def _bm25(self, reader: Any, field: str, docs: np.ndarray, tf: np.ndarray, df: int, boost: float
+              ) -> np.ndarray:
         lens, avg = self.lengths(reader, field)
         b = FIELD_B[field]
         norm = K1 * ((1.0 - b) + b * lens[docs] / avg)
-        s = np.zeros(self.n, dtype=np.float32)
-        s[docs] = (boost * self.idf(len(docs))) * tf * (K1 + 1.0) / (tf + norm)
-        return mask, s
+        return ((boost * self.idf(df)) * tf * (K1 + 1.0) / (tf + norm)).astype(np.float32, copy=False)
 
-    def bm25f(self, reader: Any, terms: list[wq.Term], scored: bool
-              ) -> tuple[np.ndarray, np.ndarray | None]:
+    def term(self, reader: Any, field: str, text: str, boost: float, scored: bool,
+             within: np.ndarray | None = None) -> Result:
+        """A term's documents and BM25 scores (computed on the matching documents only)."""
+        docs, tf = self.postings(reader, field, text)
+        df = len(docs)
+        docs, tf = _restrict(docs, tf, within)
+        if not scored or field not in FIELD_B or not len(docs):
+            return docs, None
+        return docs, self._bm25(reader, field, docs, tf, df, boost)
+
+    def bm25f(self, reader: Any, terms: list[wq.Term], scored: bool, within: np.ndarray | None = None
+              ) -> Result:
         """One word over several fields, BM25F: boosted, length-normalised
         field frequencies summed, then saturated once (see the module doc)."""
-        mask = np.zeros(self.n, dtype=bool)
-        tfn = np.zeros(self.n, dtype=np.float32) if scored else None
+        parts = []
         for t in terms:
-            docs, tf = self.postings(reader, t.fieldname, _text(t.text))
-            if not len(docs):
-                continue
-            mask[docs] = True
-            if tfn is not None:
-                lens, avg = self.lengths(reader, t.fieldname)
-                b = FIELD_B[t.fieldname]
-                tfn[docs] += t.boost * tf / ((1.0 - b) + b * lens[docs] / avg)
-        if tfn is None or not mask.any():
-            return mask, None
-        hit = np.flatnonzero(mask)
-        s = np.zeros(self.n, dtype=np.float32)
-        w = tfn[hit]
-        s[hit] = self.idf(len(hit)) * w * (K1 + 1.0) / (w + K1)
-        return mask, s
+            d, tf = _restrict(*self.postings(reader, t.fieldname, _text(t.text)), within)
+            if len(d):
+                parts.append((t, d, tf))
+        docs = _union([d for _, d, _ in parts]) if parts else _NO_DOCS
+        if not scored or not len(docs):
+            return docs, None
+        tfn = np.zeros(len(docs), dtype=np.float32)
+        for t, d, tf in parts:
+            lens, avg = self.lengths(reader, t.fieldname)
+            b = FIELD_B[t.fieldname]
+            tfn[np.searchsorted(docs, d)] += t.boost * tf / ((1.0 - b) + b * lens[d] / avg)
+        # df over any field: the union, unrestricted
+        df = len(_union([self.postings(reader, t.fieldname, _text(t.text))[0] for t in terms]))
+        return docs, (self.idf(df) * tfn * (K1 + 1.0) / (tfn + K1)).astype(np.float32, copy=False)
 
-    def phrase(self, reader: Any, q: wq.Phrase, scored: bool, budget: Budget
-               ) -> tuple[np.ndarray, np.ndarray | None]:
-        field, words, slop = q.fieldname, list(q.words), max(1, q.slop)
-        parts = [self.term(reader, field, w, q.boost, scored) for w in words]
-        mask = parts[0][0].copy()
-        for m, _ in parts[1:]:
-            mask &= m
-        if not mask.any():
-            return mask, None
+    def phrase(self, reader: Any, q: wq.Phrase, scored: bool, budget: Budget,
+               within: np.ndarray | None = None) -> Result:
+        field, words, slop = q.fieldname, [_text(w) for w in q.words], max(1, q.slop)
+        # the rarest word first: each next word is read only on the documents left
+        order = sorted(range(len(words)), key=lambda i: self.df(reader, field, words[i]))
+        parts: dict[int, Result] = {}
+        cand = within
+        for i in order:
+            parts[i] = self.term(reader, field, words[i], q.boost, scored, cand)
+            cand = parts[i][0]
+            if not len(cand):
+                return cand, None
         if budget.out():  # no time for positions: the documents holding all the words
-            return mask, self._sum_scores(parts, mask) if scored else None
+            return cand, self._sum_scores([parts[i] for i in range(len(words))], cand) if scored else None
         # chain the words through their positions, within ``slop`` of each other, in order
-        shift = np.int64(1 << 24)
-        d0, p0 = self.positions(reader, field, words[0])
-        keep = mask[d0]
-        cur = d0[keep] * shift + p0[keep]
+        d0, p0 = self.positions_in(reader, field, words[0], cand)
+        cur = np.sort(d0 * _SHIFT + p0)
         for w in words[1:]:
-            d, p = self.positions(reader, field, w)
-            keep = mask[d]
-            keys = d[keep] * shift + p[keep]
-            hit = np.zeros(len(keys), dtype=bool)
-            for off in range(1, slop + 1):
-                hit |= np.isin(keys - off, cur)
-            cur = keys[hit]
+            d, p = self.positions_in(reader, field, w, cand)
+            cur = _chain(cur, np.sort(d * _SHIFT + p), slop)
             if not len(cur):
                 break
-        out = np.zeros(self.n, dtype=bool)
-        out[np.unique(cur // shift)] = True
-        return out, self._sum_scores(parts, out) if scored else None
+        out = distinct(cur // _SHIFT, presorted=True)
+        return out, self._sum_scores([parts[i] for i in range(len(words))], out) if scored else None
 
-    def _sum_scores(self, parts: list[tuple[np.ndarray, np.ndarray | None]], mask: np.ndarray) -> np.ndarray:
-        score = np.zeros(self.n, dtype=np.float32)
-        for _, s in parts:
+    @staticmethod
+    def _sum_scores(parts: list[Result], docs: np.ndarray) -> np.ndarray:
+        """The parts' scores summed (in the parts' order) on ``docs``, a subset of every part."""
+        score = np.zeros(len(docs), dtype=np.float32)
+        for d, s in parts:
             if s is not None:
-                score += s
-        score *= mask
+                score += _gather(d, s, docs)
         return score
 
-    def evaluate(self, reader: Any, q: wq.Query, scored: bool, budget: Budget | float
-                 ) -> tuple[np.ndarray, np.ndarray | None]:
-        """(mask, score or None) for ``q``. Past the budget's deadline the
-        parts not yet evaluated are left out and ``budget.partial`` is set
-        (see the module docstring); ``budget`` may be a bare deadline."""
+    def _estimate(self, reader: Any, q: wq.Query) -> int:
+        """An upper bound of how many documents ``q`` matches (to intersect the smallest first)."""
+        if isinstance(q, wq.Term):
+            return self.df(reader, q.fieldname, _text(q.text))
+        if isinstance(q, wq.Phrase):
+            return min((self.df(reader, q.fieldname, _text(w)) for w in q.words), default=0)
+        if isinstance(q, wq.Or):
+            return min(self.n, sum(self._estimate(reader, c) for c in q.subqueries))
+        if isinstance(q, wq.And):
+            return min((self._estimate(reader, c) for c in q.subqueries), default=0)
+        if isinstance(q, (wq.AndNot, wq.AndMaybe)):
+            return self._estimate(reader, q.a)
+        if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
+            return 0
+        return self.n
+
+    def evaluate(self, reader: Any, q: wq.Query, scored: bool, budget: Budget | float,
+                 within: np.ndarray | None = None) -> Result:
+        """(sorted docnums, aligned scores or None) of ``q``, inside ``within``
+        when given. Past the budget's deadline the parts not yet evaluated
+        are left out and ``budget.partial`` is set (see the module
+        docstring); ``budget`` may be a bare deadline."""
         if not isinstance(budget, Budget):
             budget = Budget(budget)
         if isinstance(q, wq.Every):
-            return self.data.live.copy(), None
+            return (self.live_docs() if within is None else within), None
         if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
-            return np.zeros(self.n, dtype=bool), None
+            return _NO_DOCS, None
         if isinstance(q, wq.Term):
-            return self.term(reader, q.fieldname, _text(q.text), q.boost, scored)
+            return self.term(reader, q.fieldname, _text(q.text), q.boost, scored, within)
         if isinstance(q, wq.Phrase):
-            return self.phrase(reader, q, scored, budget)
+            return self.phrase(reader, q, scored, budget, within)
         if isinstance(q, wq.DateRange):
-            return self._date_range(q), None
+            return self._date_range(q, within), None
         if isinstance(q, wq.AndMaybe):
-            m, s = self.evaluate(reader, q.a, scored, budget)
+            d, s = self.evaluate(reader, q.a, scored, budget, within)
             if scored and not budget.out():
-                _, s2 = self.evaluate(reader, q.b, scored, budget)
+                d2, s2 = self.evaluate(reader, q.b, scored, budget, d)
                 if s2 is not None:
-                    s = (s if s is not None else 0) + s2 * m
-            return m, s
+                    s = s.copy() if s is not None else np.zeros(len(d), dtype=np.float32)
+                    s[np.searchsorted(d, d2)] += s2
+            return d, s
         if isinstance(q, wq.AndNot):
-            m, s = self.evaluate(reader, q.a, scored, budget)
-            if budget.out():
-                return m, s
-            n, _ = self.evaluate(reader, q.b, False, budget)
-            return m & ~n, s
+            d, s = self.evaluate(reader, q.a, scored, budget, within)
+            if budget.out() or not len(d):
+                return d, s
+            n, _ = self.evaluate(reader, q.b, False, budget, d)
+            return self._minus(d, s, n)
         if isinstance(q, wq.Not):
-            n, _ = self.evaluate(reader, q.query, False, budget)
-            return self.data.live & ~n, None
+            base = self.live_docs() if within is None else within
+            n, _ = self.evaluate(reader, q.query, False, budget, within)
+            return self._minus(base, None, n)
         if (BM25F_COMBINE and isinstance(q, wq.Or) and len(q.subqueries) > 1
                 and all(isinstance(t, wq.Term) and t.fieldname in FIELD_B for t in q.subqueries)
                 and len({_text(t.text) for t in q.subqueries}) == 1
                 and len({t.fieldname for t in q.subqueries}) == len(q.subqueries)):
-            m, s = self.bm25f(reader, list(q.subqueries), scored)
+            d, s = self.bm25f(reader, list(q.subqueries), scored, within)
             if s is not None and q.boost != 1.0:
                 s *= q.boost
-            return m, s
-        if isinstance(q, (wq.And, wq.Or)):
-            is_and = isinstance(q, wq.And)
-            mask: np.ndarray | None = None
-            score: np.ndarray | None = None
-            # one word's fields (an OR of plain terms) are read together; the
-            # budget is checked between words, expansions, clauses
-            check = is_and or not all(isinstance(c, (wq.Term, wq.Phrase)) for c in q.subqueries)
-            for sub in q.subqueries:
-                if check and mask is not None and budget.out():
-                    break  # the parts done so far
-                m, s = self.evaluate(reader, sub, scored, budget)
-                if mask is None:
-                    mask = m.copy()
-                elif is_and:
-                    mask &= m
-                else:
-                    mask |= m
-                if s is not None:
-                    score = s.copy() if score is None else score + s
-            if mask is None:
-                mask = np.zeros(self.n, dtype=bool)
-            if score is not None and q.boost != 1.0:
-                score *= q.boost
-            if score is not None and is_and:
-                score *= mask
-            return mask, score
+            return d, s
+        if isinstance(q, wq.And):
+            return self._and(reader, q, scored, budget, within)
+        if isinstance(q, wq.Or):
+            return self._or(reader, q, scored, budget, within)
         # anything else (rare): let Whoosh find the documents
         from whoosh.searching import Searcher
-        mask = np.zeros(self.n, dtype=bool)
         with self._lock:
             s = Searcher(reader)
-            ids = np.fromiter(s.docs_for_query(q), dtype=np.int64)
-        mask[ids] = True
-        return mask, None
+            ids = np.unique(np.fromiter(s.docs_for_query(q), dtype=np.int64))
+        return _restrict(ids[self.data.live[ids]], None, within)[0], None
 
-    def _date_range(self, q: wq.DateRange) -> np.ndarray:
+    @staticmethod
+    def _minus(d: np.ndarray, s: np.ndarray | None, n: np.ndarray) -> Result:
+        """``d`` without ``n`` (a subset of ``d``), scores kept aligned."""
+        if not len(n):
+            return d, s
+        keep = np.ones(len(d), dtype=bool)
+        keep[np.searchsorted(d, n)] = False
+        return d[keep], None if s is None else s[keep]
+
+    def _and(self, reader: Any, q: wq.And, scored: bool, budget: Budget, within: np.ndarray | None) -> Result:
+        """Intersection, the smallest part first: each next part is evaluated
+        (and scored) only on the documents left. Scores are summed in the
+        query's order, so they equal the sum of the parts' own scores."""
+        subs = list(q.subqueries)
+        order = sorted(range(len(subs)), key=lambda i: self._estimate(reader, subs[i])) if len(subs) > 1 \
+            else list(range(len(subs)))
+        done: dict[int, Result] = {}
+        cur = within
+        for j, i in enumerate(order):
+            if j and budget.out():
+                break  # the parts done so far
+            done[i] = self.evaluate(reader, subs[i], scored, budget, cur)
+            cur = done[i][0]
+            if not len(cur):
+                return cur, None
+        if cur is None:  # no parts
+            return _NO_DOCS, None
+        parts = [done[i] for i in sorted(done)]
+        if not any(s is not None for _, s in parts):
+            return cur, None
+        score = self._sum_scores(parts, cur)
+        if q.boost != 1.0:
+            score *= q.boost
+        return cur, score
+
+    def _or(self, reader: Any, q: wq.Or, scored: bool, budget: Budget, within: np.ndarray | None) -> Result:
+        """Union with the parts' scores added up."""
+        # one word's fields (an OR of plain terms) are read together; the
+        # budget is checked between words, expansions, clauses
+        check = not all(isinstance(c, (wq.Term, wq.Phrase)) for c in q.subqueries)
+        parts: list[Result] = []
+        for sub in q.subqueries:
+            if check and parts and budget.out():
+                break
+            parts.append(self.evaluate(reader, sub, scored, budget, within))
+        if not parts:
+            return _NO_DOCS, None
+        docs, where = _union_index([d for d, _ in parts])
+        if not any(s is not None for _, s in parts):
+            return docs, None
+        score = np.zeros(len(docs), dtype=np.float32)
+        for (_d, s), at in zip(parts, where):
+            if s is not None:
+                score[at] += s
+        if q.boost != 1.0:
+            score *= q.boost
+        return docs, score
+
+    def _date_range(self, q: wq.DateRange, within: np.ndarray | None = None) -> np.ndarray:
+        """Documents dated in the range: the candidates' dates tested, or a
+        binary search in the documents sorted by date (built once)."""
+        lo = max(1, q.startdate.toordinal()) if q.startdate is not None else 1
+        hi = q.enddate.toordinal() if q.enddate is not None else np.iinfo(np.int32).max
         ords = self.data.dates.ordinal
-        m = ords > 0
-        if q.startdate is not None:
-            m &= ords >= q.startdate.toordinal()
-        if q.enddate is not None:
-            m &= ords <= q.enddate.toordinal()
-        return m
+        if within is not None:
+            o = ords[within]
+            return within[(o >= lo) & (o <= hi)]
+        if self._date_order is None:
+            order = np.argsort(ords, kind="stable")
+            self._date_order = (order.astype(np.int64), ords[order])
+        order, sorted_ords = self._date_order
+        a, b = np.searchsorted(sorted_ords, lo, "left"), np.searchsorted(sorted_ords, hi, "right")
+        d = np.sort(order[a:b])
+        return d[self.data.live[d]]
 
     # -- proximity re-scoring of the top documents
     def proximity(self, reader: Any, terms: list[str], docs: np.ndarray, slop: int) -> np.ndarray:
@@ -383,54 +592,19 @@ class Engine:
         bonus = np.zeros(len(docs), dtype=np.float32)
         if len(terms) < 2 or not len(docs):
             return bonus
-        shift = np.int64(1 << 24)
-        sel = np.zeros(self.n, dtype=bool)
-        sel[docs] = True
+        sdocs = distinct(docs)
         keys = []
         for t in terms:
-            if ("body", t) in self._positions:
-                d, p = self.positions(reader, "body", t)
-            else:  # read only the window's documents (skip_to), not the whole posting list
-                d, p = self._positions_of(reader, "body", t, np.sort(docs))
-            k = sel[d]
-            keys.append(d[k] * shift + p[k])
-        idx = {int(d): i for i, d in enumerate(docs.tolist())}
+            d, p = self.positions_in(reader, "body", t, sdocs)
+            keys.append(np.sort(d * _SHIFT + p))
         for (a, t1), (b, t2) in zip(zip(keys, terms), list(zip(keys, terms))[1:]):
             w = 0.5 * (self.idf(self.df(reader, "body", t1)) + self.idf(self.df(reader, "body", t2)))
-            near = np.zeros(len(b), dtype=bool)
-            for off in range(1, slop + 1):
-                near |= np.isin(b - off, a)
-            for d in np.unique(b[near] // shift).tolist():
-                bonus[idx[d]] += w
+            near = distinct(_chain(a, b, slop) // _SHIFT, presorted=True)
+            if len(near):
+                bonus[np.isin(docs, near)] += w
         return bonus
 
 
-def _positions_of(self: Engine, reader: Any, field: str, text: str, docs: np.ndarray
-                  ) -> tuple[np.ndarray, np.ndarray]:
-    """Positions of ``text`` in the given (sorted, global) documents only."""
-    out_d: list[int] = []
-    out_p: list[int] = []
-    with self._lock:
-        for leaf, offset in reader.leaf_readers():
-            n = leaf.doc_count_all()
-            local = docs[(docs >= offset) & (docs < offset + n)] - offset
-            if not len(local) or field not in leaf.schema:
-                continue
-            m = _raw_matcher(leaf, field, text)
-            if m is None:
-                continue
-            for d in local.tolist():
-                if not m.is_active():
-                    break
-                m.skip_to(d)
-                if m.is_active() and m.id() == d:
-                    ps = m.value_as("positions")
-                    out_d.extend([d + offset] * len(ps))
-                    out_p.extend(ps)
-    return np.asarray(out_d, dtype=np.int64), np.asarray(out_p, dtype=np.int64)
-
-
-Engine._positions_of = _positions_of  # type: ignore[attr-defined]
 
 
 def engine_for(data: ReaderData) -> Engine:

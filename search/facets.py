@@ -2,17 +2,20 @@
 
 Every facet answers the same four questions (:class:`Facet`): its ``name``
 and ``label``; how to ``count`` its values over a set of matched documents;
-how to ``restrict`` documents to selected values; and how to turn counts into
-buckets (the shared :func:`build_buckets`).
+how to tell which of a set of documents have selected values (``restrict``);
+and how to turn counts into buckets (the shared :func:`build_buckets`).
 
 Counting never runs a search per facet. Per index reader we build, once,
 numpy arrays from the facet fields' posting lists (:class:`ReaderData`,
 cached by :func:`reader_data`): for term facets one ``(doc, value id)`` pair
-per posting, for dates an ordinal/year/month per document. A search yields one
-boolean mask over documents; each facet is counted with ``np.bincount`` over
-the pairs whose document is in the mask with every *other* facet's selection
-applied (Solr's tag/exclude). Deleted documents never match, so they never
-count.
+per posting, for dates an ordinal/year/month per document. From the pairs,
+each term facet derives (once, :meth:`TermData.by_doc`) a per-document view:
+one value id per document for a single-valued field (outlet), CSR offsets and
+values for a multi-valued one (provinces, actors). A search yields one sorted
+array of matching documents; each facet is counted with ``np.bincount`` over
+the values of the matching documents with every *other* facet's selection
+applied (Solr's tag/exclude), so the cost follows the matches, not the
+collection. Deleted documents never match, so they never count.
 """
 from __future__ import annotations
 
@@ -62,6 +65,29 @@ class TermData:
     has_value: np.ndarray  # bool per doc
     df: np.ndarray  # live documents per value
     keys: dict[str, list[str]] = field(default_factory=dict)  # normalized lookup key -> values
+    _by_doc: Any = field(default=None, repr=False, compare=False)
+
+    def by_doc(self, n: int) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+        """``(single, offsets, values)`` per document, derived once from the pairs.
+
+        ``single``: the value id of each document (``-1``: none) when no
+        document has two values, else ``None``; ``offsets`` (``n + 1``) and
+        ``values``: document ``d``'s value ids are ``values[offsets[d]:offsets[d + 1]]``.
+        """
+        got = self._by_doc
+        if got is None:
+            docs = np.asarray(self.pair_docs, dtype=np.int64)
+            order = np.argsort(docs, kind="stable")
+            values = np.asarray(self.pair_vals, dtype=np.int32)[order]
+            per = np.bincount(docs, minlength=n)[:n]
+            offsets = np.zeros(n + 1, dtype=np.int64)
+            np.cumsum(per, out=offsets[1:])
+            single = None
+            if not len(per) or per.max() <= 1:
+                single = np.full(n, -1, dtype=np.int32)
+                single[docs[order]] = values
+            got = self._by_doc = (single, offsets, values)
+        return got
 
 
 @dataclass
@@ -362,26 +388,44 @@ def unknown_value(facet: str, value: str) -> tuple[str, str]:
 
 
 class Facet:
-    """The one interface every facet implements."""
+    """The one interface every facet implements.
+
+    ``docs`` are sorted docnums (the matching documents); under collapsing
+    the service passes each document's group leader instead, so that a group
+    of copies is counted once, with its leader's values.
+    """
 
     name: str
     label: str
     field: str
     order: str = "count"  # bucket order: "count" (most first) or "value"
 
-    def restrict(self, data: ReaderData, selected: tuple[str, ...]) -> np.ndarray:
-        """Bool mask of documents having any of ``selected`` (``""``: no value)."""
+    def restrict(self, data: ReaderData, docs: np.ndarray, selected: tuple[str, ...]) -> np.ndarray:
+        """Bool per document of ``docs``: has any of ``selected`` (``""``: no value)."""
         raise NotImplementedError
 
-    def count(self, data: ReaderData, mask: np.ndarray, selected: tuple[str, ...]
+    def count(self, data: ReaderData, docs: np.ndarray, selected: tuple[str, ...]
               ) -> tuple[list[str], np.ndarray, int]:
-        """``(values, counts, unknown)`` over the documents in ``mask``."""
+        """``(values, counts, unknown)`` over the documents ``docs``."""
         raise NotImplementedError
 
-    def result(self, data: ReaderData, mask: np.ndarray, selected: tuple[str, ...], limit: int | None
+    def result(self, data: ReaderData, docs: np.ndarray, selected: tuple[str, ...], limit: int | None
                ) -> FacetResult:
-        values, counts, unknown = self.count(data, mask, selected)
+        values, counts, unknown = self.count(data, docs, selected)
         return build_buckets(self, values, counts, unknown, selected, limit)
+
+
+def _ranges(offsets: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(index into the CSR values, owner position in ``docs``) of every value of ``docs``."""
+    starts, ends = offsets[docs], offsets[docs + 1]
+    lens = ends - starts
+    total = int(lens.sum())
+    owner = np.repeat(np.arange(len(docs)), lens)
+    if not total:
+        return owner, owner
+    first = np.concatenate(([0], np.cumsum(lens)[:-1]))
+    idx = np.arange(total) - np.repeat(first - starts, lens)
+    return idx, owner
 
 
 class TermFacet(Facet):
@@ -390,22 +434,35 @@ class TermFacet(Facet):
     def __init__(self, name: str, label: str, fieldname: str) -> None:
         self.name, self.label, self.field = name, label, fieldname
 
-    def restrict(self, data: ReaderData, selected: tuple[str, ...]) -> np.ndarray:
+    def restrict(self, data: ReaderData, docs: np.ndarray, selected: tuple[str, ...]) -> np.ndarray:
         td = data.terms[self.name]
-        mask = np.zeros(data.n, dtype=bool)
-        ids = [td.values.index(v) for v in selected if v in td.values] if len(selected) < 8 else \
-            [i for i, v in enumerate(td.values) if v in set(selected)]
-        if ids:
-            mask[td.pair_docs[np.isin(td.pair_vals, ids)]] = True
-        if "" in selected:
-            mask |= ~td.has_value
-        return mask
+        single, offsets, values = td.by_doc(data.n)
+        want = set(selected)
+        wanted = np.zeros(len(td.values) + 1, dtype=bool)  # the last slot: no value (id -1)
+        for i, v in enumerate(td.values):
+            if v in want:
+                wanted[i] = True
+        wanted[-1] = "" in want
+        if single is not None:
+            return wanted[single[docs]]
+        idx, owner = _ranges(offsets, docs)
+        keep = np.zeros(len(docs), dtype=bool)
+        keep[owner[wanted[values[idx]]]] = True
+        if wanted[-1]:
+            keep |= offsets[docs + 1] == offsets[docs]
+        return keep
 
-    def count(self, data: ReaderData, mask: np.ndarray, selected: tuple[str, ...]
+    def count(self, data: ReaderData, docs: np.ndarray, selected: tuple[str, ...]
               ) -> tuple[list[str], np.ndarray, int]:
         td = data.terms[self.name]
-        counts = np.bincount(td.pair_vals[mask[td.pair_docs]], minlength=len(td.values))
-        unknown = int(np.count_nonzero(mask & ~td.has_value))
+        single, offsets, values = td.by_doc(data.n)
+        nv = len(td.values)
+        if single is not None:
+            c = np.bincount(single[docs] + 1, minlength=nv + 1)
+            return td.values, c[1:], int(c[0])
+        idx, _ = _ranges(offsets, docs)
+        counts = np.bincount(values[idx], minlength=nv)
+        unknown = int(np.count_nonzero(offsets[docs + 1] == offsets[docs]))
         return td.values, counts, unknown
 
 
@@ -418,52 +475,69 @@ class DateFacet(Facet):
         spec = facet_spec("date")
         self.name, self.label, self.field = spec.name, spec.label, spec.field
 
-    def restrict(self, data: ReaderData, selected: tuple[str, ...]) -> np.ndarray:
+    def restrict(self, data: ReaderData, docs: np.ndarray, selected: tuple[str, ...]) -> np.ndarray:
         dd = data.dates
-        mask = np.zeros(data.n, dtype=bool)
+        ys, ms = dd.year[docs], dd.month[docs]
+        keep = np.zeros(len(docs), dtype=bool)
         for v in selected:
             if v == "":
-                mask |= dd.year == 0
+                keep |= ys == 0
             elif len(v) == 4:
-                mask |= dd.year == int(v)
+                keep |= ys == int(v)
             else:
                 y, m = v.split("-")
-                mask |= (dd.year == int(y)) & (dd.month == int(m))
-        return mask
+                keep |= (ys == int(y)) & (ms == int(m))
+        return keep
 
-    def count(self, data: ReaderData, mask: np.ndarray, selected: tuple[str, ...]
+    def count(self, data: ReaderData, docs: np.ndarray, selected: tuple[str, ...]
               ) -> tuple[list[str], np.ndarray, int]:
         dd = data.dates
-        ys = dd.year[mask]
+        ys = dd.year[docs]
         unknown = int(np.count_nonzero(ys == 0))
         years, ycounts = np.unique(ys[ys > 0], return_counts=True)
         values = [f"{y:04d}" for y in years]
         counts = list(ycounts)
-        for y, months in self._drill(data, selected):
-            mcounts = np.bincount(dd.month[mask & (dd.year == y)], minlength=13)
+        drill = self._drill(data, selected)
+        if drill:
+            ms = dd.month[docs]
+        for y, months in drill:
+            mcounts = np.bincount(ms[ys == y], minlength=13)
             for mo in months:
                 values.append(f"{y:04d}-{mo:02d}")
                 counts.append(int(mcounts[mo]))
         return values, np.asarray(counts, dtype=np.int64), unknown
 
     @staticmethod
-    def _drill(data: ReaderData, selected: tuple[str, ...]) -> list[tuple[int, range]]:
+    def _month_span(data: ReaderData) -> dict[int, tuple[int, int]]:
+        """year -> (first, last) month the index holds for it (computed once per reader)."""
+        got = getattr(data, "_month_span", None)
+        if got is None:
+            dd = data.dates
+            ok = data.live & (dd.year > 0) & (dd.month > 0)
+            ys, ms = dd.year[ok], dd.month[ok].astype(np.int32)
+            got = {}
+            for y in np.unique(ys).tolist():
+                sel = ms[ys == y]
+                got[int(y)] = (int(sel.min()), int(sel.max()))
+            data._month_span = got  # type: ignore[attr-defined]
+        return got
+
+    @classmethod
+    def _drill(cls, data: ReaderData, selected: tuple[str, ...]) -> list[tuple[int, range]]:
         """Each selected year with the months the index holds for it: every
         month from its first to its last dated document (zeros between them
         stay, months outside the data are not invented)."""
-        dd = data.dates
-        out = []
-        for y in sorted({int(v[:4]) for v in selected if v}):
-            have = dd.month[data.live & (dd.year == y) & (dd.month > 0)]
-            if len(have):
-                out.append((y, range(int(have.min()), int(have.max()) + 1)))
-        return out
+        years = sorted({int(v[:4]) for v in selected if v})
+        if not years:
+            return []
+        span = cls._month_span(data)
+        return [(y, range(span[y][0], span[y][1] + 1)) for y in years if y in span]
 
-    def result(self, data: ReaderData, mask: np.ndarray, selected: tuple[str, ...], limit: int | None
+    def result(self, data: ReaderData, docs: np.ndarray, selected: tuple[str, ...], limit: int | None
                ) -> FacetResult:
         """Years (the ``limit`` with most documents, shown in order); the
         months of a selected year are never cut, zeros included."""
-        values, counts, unknown = self.count(data, mask, selected)
+        values, counts, unknown = self.count(data, docs, selected)
         months = {v for v in values if len(v) == 7}
         return build_buckets(self, values, counts, unknown, selected, limit, always=months)
 

@@ -3,13 +3,15 @@
 One request is answered in four steps:
 
 1. the query is parsed and compiled (:mod:`search.query`) against the reader;
-2. :mod:`search.engine` evaluates it over cached numpy posting arrays: ONE
-   bool mask of every match and a BM25F score per document (title boosted,
+2. :mod:`search.engine` evaluates it over cached numpy posting arrays: the
+   sorted ids of every match and their BM25 scores (title boosted,
    exact-level twin as an optional boost), checking the request's deadline
    between terms: past it, the terms evaluated so far decide (``partial=True``);
-3. facet selections and the date range become masks from the per-reader
-   arrays (:mod:`search.facets`); facets are counted with numpy, each with
-   every filter but its own;
+3. facet selections and the date range become bool arrays over those
+   matches (:mod:`search.facets`); facets are counted by ``bincount`` over
+   the matches' values, each with every filter but its own. With collapsing
+   on, a group of copies counts once, with its leader's values, in every
+   facet and filter: the counts are what a click yields;
 4. the page: by relevance, the top K by score (``argpartition``), the first
    100 re-scored by the nearness of the query words; by date, numpy sorts
    the mask. Syndicated copies are collapsed; snippets for the page only.
@@ -21,20 +23,23 @@ refreshes it when the index is swapped).
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
+from whoosh import query as wq
 from whoosh import scoring
 from whoosh.searching import Searcher
 
 from marsad.analyzers import normalize, stem
+from marsad.analyzers.tokenizers import iter_words
 from marsad.index.extract import norm_words
 from marsad.index.records import iso_date
 from marsad.search.bm25 import BODY_B, K1, TITLE_B
-from marsad.search.engine import FIELD_B, Budget, Engine, engine_for
+from marsad.search.engine import FIELD_B, Budget, Engine, distinct, engine_for
 from marsad.search.facets import (
     FACETS,
     ReaderData,
@@ -45,8 +50,8 @@ from marsad.search.facets import (
     resolve_values,
     unknown_value,
 )
-from marsad.search.highlight import make_snippet, mark_all
-from marsad.search.query import PROXIMITY_BOOST, PROXIMITY_SLOP, CompiledQuery, compile_query
+from marsad.search.highlight import MAX_HIGHLIGHT_CHARS, make_snippet, mark_all, word_terms
+from marsad.search.query import PROXIMITY_BOOST, PROXIMITY_SLOP, TITLE_BOOST, CompiledQuery, compile_query
 from marsad.search.request import SearchRequest, SearchRequestError, bilingual, unknown_facet
 from marsad.search.results import FacetResult, Hit, SearchResult, notice
 
@@ -105,13 +110,9 @@ def warm(index: Any) -> ReaderData:
 # ---------------------------------------------------------------- matching
 
 
-def _top(score: np.ndarray | None, final: np.ndarray, k: int) -> list[tuple[float, int]]:
-    """The ``k`` best documents of ``final`` by score (ties: lower docnum first)."""
-    docs = np.flatnonzero(final)
-    if score is None:
-        sc = np.zeros(len(docs), dtype=np.float32)
-    else:
-        sc = score[docs]
+def _top(score: np.ndarray | None, docs: np.ndarray, k: int) -> list[tuple[float, int]]:
+    """The ``k`` best of the sorted ``docs`` by their aligned ``score`` (ties: lower docnum first)."""
+    sc = np.zeros(len(docs), dtype=np.float32) if score is None else score
     if len(docs) > k:
         part = np.argpartition(-sc, k - 1)[:k]
         docs, sc = docs[part], sc[part]
@@ -131,8 +132,7 @@ def _rescore(eng: Engine, reader: Any, cq: CompiledQuery, items: list[tuple[floa
     return rescored + items[PROXIMITY_WINDOW:]
 
 
-def _by_date(data: ReaderData, final: np.ndarray, newest: bool) -> np.ndarray:
-    docs = np.flatnonzero(final)
+def _by_date(data: ReaderData, docs: np.ndarray, newest: bool) -> np.ndarray:
     ords = data.dates.ordinal[docs].astype(np.int64)
     # unknown dates last either way; ties by docnum for a stable order
     key = np.where(ords > 0, -ords if newest else ords, np.iinfo(np.int64).max)
@@ -175,12 +175,25 @@ def _hit(s: Searcher, data: ReaderData, docnum: int, score: float | None, cq: Co
     hit.title_html = mark_all(title, st, ex) if highlight else ""
     g = data.group[docnum]
     if g != docnum or _group_size(data, g) > 1:
-        for other in np.flatnonzero((data.group == g) & data.live).tolist():
+        for other in _group_members(data, int(g)):
             if other != docnum:
                 of = s.stored_fields(other)
                 hit.copies.append({"id": of.get("id", ""), "outlet": of.get("outlet") or None,
                                    "url": of.get("url") or None})
     return hit
+
+
+def _group_members(data: ReaderData, g: int) -> list[int]:
+    """The live documents of copy group ``g`` (an index of the groups with copies, built once)."""
+    members = getattr(data, "_group_members", None)
+    if members is None:
+        sizes = np.bincount(data.group, minlength=data.n)
+        multi = np.flatnonzero(sizes[data.group] > 1)
+        members = {}
+        for d in multi[data.live[multi]].tolist():
+            members.setdefault(int(data.group[d]), []).append(d)
+        data._group_members = members  # type: ignore[attr-defined]
+    return members.get(g, [])
 
 
 def _group_size(data: ReaderData, g: int) -> int:
@@ -299,42 +312,45 @@ def run(index: Any, request: SearchRequest) -> SearchResult:
         eng = engine_for(data)
         use_scores = request.sort == "relevance" and not cq.empty
         budget = Budget(deadline)
-        mask_q, score = eng.evaluate(reader, cq.scored if use_scores else cq.match, use_scores, budget)
+        docs, score = eng.evaluate(reader, cq.scored if use_scores else cq.match, use_scores, budget)
         partial = budget.partial
-        base = mask_q & data.live
+        if len(docs):
+            live = data.live[docs]
+            if not live.all():
+                docs, score = docs[live], None if score is None else score[live]
+        # under collapsing a group of copies is one result: filters and facet
+        # counts read its leader's values, so every count is what a click yields
+        key = data.group[docs].astype(np.int64) if request.collapse else docs
+        keep = np.ones(len(docs), dtype=bool)
         if request.date_from or request.date_to:
-            ords = data.dates.ordinal
-            rng = ords > 0
+            o = data.dates.ordinal[key]
+            rng = o > 0
             if request.date_from:
-                rng &= ords >= request.date_from.toordinal()
+                rng &= o >= request.date_from.toordinal()
             if request.date_to:
-                rng &= ords <= request.date_to.toordinal()
-            base = base & rng
+                rng &= o <= request.date_to.toordinal()
+            keep &= rng
         selected = _resolve_selection(data, request.filters, notices)
         # field filters typed at the top of the query count as ticked facet values
         from_query = _resolve_selection(data, cq.filters, notices)
         for name, vals in from_query.items():
             selected[name] = tuple(dict.fromkeys(selected.get(name, ()) + vals))
-        sel = {name: FACETS[name].restrict(data, vals) for name, vals in selected.items()}
-        final = base
+        sel = {name: FACETS[name].restrict(data, key, vals) for name, vals in selected.items()}
+        final = keep.copy()
         for m in sel.values():
-            final = final & m
+            final &= m
         facets: dict[str, FacetResult] = {}
         for name, facet in FACETS.items():
-            m = base
+            m = keep
             for other, om in sel.items():
                 if other != name:
                     m = m & om
+            counted = distinct(key[m]) if request.collapse else key[m]
             limit = None if name in request.facet_all else request.facet_limit
-            facets[name] = facet.result(data, m, selected.get(name, ()), limit)
-
-        total_docs = int(np.count_nonzero(final))
-        if request.collapse and total_docs:
-            seen = np.zeros(data.n, dtype=bool)
-            seen[data.group[final]] = True
-            total = int(np.count_nonzero(seen))
-        else:
-            total = total_docs
+            facets[name] = facet.result(data, counted, selected.get(name, ()), limit)
+        docs, score = docs[final], None if score is None else score[final]
+        total_docs = len(docs)
+        total = len(distinct(key[final])) if request.collapse else total_docs
 
         need = request.page * request.page_size
         start = (request.page - 1) * request.page_size
@@ -342,18 +358,18 @@ def run(index: Any, request: SearchRequest) -> SearchResult:
         if use_scores and total_docs:
             k = min(total_docs, max(need * 2 + 20, PROXIMITY_WINDOW))
             while True:
-                items = _top(score, final, k)
+                items = _top(score, docs, k)
                 if not partial:  # out of time: no proximity pass
                     items = _rescore(eng, reader, cq, items)
-                keep = _collapse([d for _, d in items], data, request.collapse)
-                if len(keep) >= need or k >= total_docs:
+                kept = _collapse([d for _, d in items], data, request.collapse)
+                if len(kept) >= need or k >= total_docs:
                     break
                 k = min(total_docs, k * 4)
-            ranked = [items[i] for i in keep]
+            ranked = [items[i] for i in kept]
         elif total_docs:
-            order = _by_date(data, final, newest=request.sort != "oldest")
-            keep = _collapse(order, data, request.collapse) if request.collapse else range(len(order))
-            ranked = [(None, int(order[i])) for i in list(keep)[: need]]
+            order = _by_date(data, docs, newest=request.sort != "oldest")
+            kept = _collapse(order, data, request.collapse) if request.collapse else range(len(order))
+            ranked = [(None, int(order[i])) for i in list(kept)[: need]]
         page_items = ranked[start:need]
         hits = [_hit(s, data, d, sc, cq, request.highlight) for sc, d in page_items]
 
@@ -406,29 +422,62 @@ def get_document(index: Any, doc_id: str) -> dict[str, Any] | None:
         return f
 
 
+MLT_TERMS = 20  # key terms of a document that make its more-like-this query
+MLT_TIME = 1.0  # seconds: the same kind of budget as a search
+
+
+def key_terms(reader: Any, eng: Engine, title: str, body: str, k: int = MLT_TERMS) -> list[str]:
+    """The ``k`` stem-level terms of a document with the highest tf-idf
+    (title counted twice; terms of one document only, or in more than a
+    tenth of the collection, left out: they find nothing or everything)."""
+    counts: dict[str, int] = {}
+    for text, times in ((title, 2), (body[:MAX_HIGHLIGHT_CHARS], 1)):
+        for m in iter_words(text):
+            t = word_terms(m.group())[0]
+            if t is not None and not t.isdigit():
+                counts[t] = counts.get(t, 0) + times
+    n = max(eng.live_count, 1)
+    scored = []
+    for t, tf in counts.items():
+        df = reader.doc_frequency("body", t) + 0.0
+        if 2 <= df <= n / 10:
+            scored.append((tf * math.log(n / df), t))
+    scored.sort(key=lambda x: (-x[0], x[1]))
+    return [t for _, t in scored[:k]]
+
+
 def more_like_this(index: Any, doc_id: str, limit: int = 10) -> list[Hit]:
-    """Documents most like ``doc_id`` (its key terms, Bo1), copies excluded."""
+    """Documents most like ``doc_id``, its copies excluded: its key terms
+    (:func:`key_terms`) as an OR query, scored by the engine with the same
+    BM25 (title boosted) and copy collapsing as every search."""
     if not 1 <= limit <= 100:
         raise SearchRequestError(bilingual("عدد المقالات المشابهة بين 1 و100", "limit must be between 1 and 100"))
     with _searcher(index) as s:
         docnum = _docnum(s, doc_id)
         if docnum is None:
             return []
-        data = reader_data(s.reader())
+        reader = s.reader()
+        data = reader_data(reader)
+        eng = engine_for(data)
         f = s.stored_fields(docnum)
-        text = f"{f.get('title', '')}\n{f.get('title', '')}\n{f.get('body', '')}"
-        g = data.group[docnum]
-        out: list[Hit] = []
-        seen = {int(g)}
-        for r in s.more_like(docnum, "body", text=text, top=limit * 2 + 5, numterms=20):
-            dg = int(data.group[r.docnum])
-            if dg in seen:
-                continue
-            seen.add(dg)
-            out.append(_hit(s, data, r.docnum, r.score, None, highlight=True))
-            if len(out) >= limit:
+        terms = key_terms(reader, eng, f.get("title") or "", f.get("body") or "")
+        if not terms:
+            return []
+        q = wq.Or([wq.Or([wq.Term("title", t, boost=TITLE_BOOST), wq.Term("body", t)]) for t in terms])
+        docs, score = eng.evaluate(reader, q, True, Budget(time.perf_counter() + MLT_TIME))
+        docs = docs[data.live[docs]] if len(docs) else docs
+        if score is None or not len(docs):
+            return []
+        own = data.group[docs] != data.group[docnum]
+        docs, score = docs[own], score[own]
+        k = min(len(docs), limit * 4 + 10)
+        while True:
+            items = _top(score, docs, k)
+            kept = _collapse([d for _, d in items], data, True)
+            if len(kept) >= limit or k >= len(docs):
                 break
-        return out
+            k = min(len(docs), k * 4)
+        return [_hit(s, data, items[i][1], items[i][0], None, highlight=True) for i in kept[:limit]]
 
 
 def facet_values(index: Any, name: str, q: str = "", request: SearchRequest | None = None,
@@ -453,7 +502,7 @@ def facet_values(index: Any, name: str, q: str = "", request: SearchRequest | No
             unknown = r.facets[name].unknown
             selected = tuple(b.value for b in buckets if b.selected)  # the query's own filters too
         else:
-            values, counts, unknown = facet.count(data, data.live, ())
+            values, counts, unknown = facet.count(data, engine_for(data).live_docs(), ())
             selected = ()
         needle = " ".join(norm_words(q))
         if needle:

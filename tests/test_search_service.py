@@ -230,14 +230,15 @@ def test_selected_values_stay_visible_at_zero(searcher):
 
 
 def test_unknown_buckets(searcher, records):
-    res = run(searcher, SearchRequest(q="التحالف", facet_all=("province", "outlet", "date", "actor")))
+    res = run(searcher, SearchRequest(q="التحالف", facet_all=("province", "outlet", "date", "actor"),
+                                      collapse=False))  # counts of documents, copies too
     matched = {r.id for r in records if "تحالف" in stems(f"{r.title}\n{r.body}")}
     no_date = sum(1 for r in records if r.id in matched and not r.date)
     assert no_date  # the seeds have no date
     date_unknown = [b for b in res.facets["date"].buckets if b.value == ""]
     assert date_unknown and date_unknown[0].count == no_date == res.facets["date"].unknown
     # selecting the unknown bucket keeps only those documents
-    sel = run(searcher, SearchRequest(q="التحالف", filters={"date": ("",)}))
+    sel = run(searcher, SearchRequest(q="التحالف", filters={"date": ("",)}, collapse=False))
     assert sel.total_docs == no_date
 
 
@@ -275,7 +276,7 @@ def test_field_filters_inside_or_not_stay_in_the_query(searcher, records):
 
 
 def test_date_drills_down_to_months(searcher, records):
-    res = run(searcher, SearchRequest(filters={"date": ("2015",)}))
+    res = run(searcher, SearchRequest(filters={"date": ("2015",)}, collapse=False))
     months = {b.value: b.count for b in res.facets["date"].buckets if len(b.value) == 7}
     want = Counter(f"{r.date:%Y-%m}" for r in records if r.date and r.date.year == 2015)
     assert months == dict(want)
@@ -290,7 +291,7 @@ def test_date_facet_limit_cuts_years_never_the_months_of_a_selected_year(searche
     months_2015 = Counter(f"{r.date:%Y-%m}" for r in records if r.date and r.date.year == 2015)
     first, last = min(months_2015), max(months_2015)
     assert first != last, "the sample spans two months of 2015"
-    res = run(searcher, SearchRequest(filters={"date": ("2015",)}, facet_limit=1))
+    res = run(searcher, SearchRequest(filters={"date": ("2015",)}, facet_limit=1, collapse=False))
     got = {b.value: b.count for b in res.facets["date"].buckets}
     assert {v: c for v, c in got.items() if len(v) == 7} == dict(months_2015)  # all months, limit 1
     years = {r.date.year for r in records if r.date}
@@ -298,7 +299,7 @@ def test_date_facet_limit_cuts_years_never_the_months_of_a_selected_year(searche
     unknown_left_out = 1 if res.facets["date"].unknown else 0
     assert [v for v in got if len(v) == 4] == ["2015"] and res.facets["date"].other == len(years) - 1 + unknown_left_out
     # a month of the data range with no match stays, at 0; months beyond the data are not invented
-    early = run(searcher, SearchRequest(filters={"date": ("2015",)}, date_to=date(2015, int(first[5:]), calendar.monthrange(2015, int(first[5:]))[1])))
+    early = run(searcher, SearchRequest(filters={"date": ("2015",)}, collapse=False, date_to=date(2015, int(first[5:]), calendar.monthrange(2015, int(first[5:]))[1])))
     got = {b.value: b.count for b in early.facets["date"].buckets if len(b.value) == 7}
     assert got[last] == 0 and got[first] == months_2015[first]
     assert set(got) == {f"2015-{m:02d}" for m in range(int(first[5:]), int(last[5:]) + 1)}
@@ -395,9 +396,13 @@ def test_past_the_time_limit_the_terms_done_so_far_decide(searcher):
     full = run(searcher, SearchRequest(q=q, page_size=100, collapse=False))
     r = run(searcher, SearchRequest(q=q, page_size=100, collapse=False, time_limit=1e-6))
     assert r.partial and not full.partial
-    assert r.total_docs > full.total_docs > 0  # the first word alone: a superset of the full AND
-    assert r.total_docs == run(searcher, SearchRequest(q="السعودية", collapse=False)).total_docs
-    first = stems("السعودية")
+    # an AND is evaluated rarest word first: past the deadline, that word alone decides
+    # (a superset of the full AND)
+    assert r.total_docs > full.total_docs > 0
+    alone = {w: run(searcher, SearchRequest(q=w, collapse=False)).total_docs for w in q.split()}
+    rarest = min(alone, key=alone.get)
+    assert r.total_docs == alone[rarest]
+    first = stems(rarest)
     for h in r.hits:
         assert first & stems(plain(h.title_html) + " " + searcher.stored_fields(
             searcher.document_number(id=h.id))["body"]), h.id
@@ -469,3 +474,29 @@ def test_json_shape(searcher):
     for b in d["facets"]["province"]:
         assert set(b) >= {"value", "count", "selected"}
     assert {"id", "title", "outlet", "date", "provinces", "actors", "snippet"} <= set(d["hits"][0])
+
+
+@pytest.mark.parametrize("q", ["", "سوريا", '"التحالف الدولي"', "السعودية"])
+def test_collapsed_facet_counts_are_what_a_click_yields(searcher, q):
+    """Issue 12: with copies collapsed, the outlet facet counted the copies
+    (buckets summed past the total). Now a group of copies counts once, with
+    its leader's values: a single-valued facet's buckets + unknown add up to
+    the total, and ticking any bucket yields exactly its count."""
+    r = run(searcher, SearchRequest(q=q, facet_all=("outlet", "province", "actor", "date")))
+    assert r.total < r.total_docs or q  # the sample holds copies (a seed syndicated by another outlet)
+    out = r.facets["outlet"]
+    assert sum(b.count for b in out.buckets if b.value) + out.unknown == r.total
+    years = [b for b in r.facets["date"].buckets if len(b.value) == 4]
+    assert sum(b.count for b in years) + r.facets["date"].unknown == r.total
+    for name in ("outlet", "province", "actor", "date"):
+        for b in r.facets[name].buckets[:6]:
+            ticked = run(searcher, SearchRequest(q=q, filters={name: (b.value,)}, highlight=False, suggest=False))
+            assert ticked.total == b.count, (name, b.value)
+
+
+def test_copies_of_other_outlets_no_longer_inflate_the_outlet_facet(searcher):
+    flat = run(searcher, SearchRequest(q='"التحالف الدولي" ينفي إرسال قوات', collapse=False))
+    r = run(searcher, SearchRequest(q='"التحالف الدولي" ينفي إرسال قوات'))
+    assert r.total == flat.total - 1 == 1
+    assert sum(b.count for b in flat.facets["outlet"].buckets) == 2  # the copy's outlet counted too
+    assert sum(b.count for b in r.facets["outlet"].buckets) == 1

@@ -1,0 +1,78 @@
+"""The sparse evaluator (sorted doc ids + aligned scores) against the dense one
+it replaced (``dense_engine.py``): the same documents, the same scores (to
+1e-5) and the same ranking, for queries of every form on real articles."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from dense_engine import DenseEvaluator
+
+from marsad.search.engine import Budget, engine_for
+from marsad.search.facets import reader_data
+from marsad.search.query import compile_query
+from marsad.search.service import open_searcher
+
+from search_support import search_index
+
+QUERIES = [
+    "سوريا", "السعودية", "داعش", "الحوثيين", "القواعد الأمريكية", "وزير الخارجية السعودي",
+    "مجلس الأمن", '"مجلس الأمن"', '"خادم الحرمين الشريفين"', '"وقف إطلاق النار"',
+    "داعش أو النصرة", "حلب OR إدلب", "داعش -العراق", "حلب NOT روسيا", "اليمن -صنعاء -عدن",
+    "(السعودية أو الإمارات) اليمن", "سوري*", "مفاوض*", "سعود* وزار*", "ماكنزي~", "الرياض~",
+    "=الأمريكية", "=الرقة سوريا", "محافظة:حلب قصف", "جهة:داعش", "مصدر:سبق الهلال",
+    "(محافظة:حلب OR محافظة:إدلب) سوريا", "سوريا -محافظة:حلب", "تاريخ:2015 الحج",
+    "تاريخ:آب-2015 الحوثيين", "date:2015-07..2015-08 النفط", "-السعودية", "السعودية أو -اليمن",
+    "كورونا", "الاتفاق النووي إيران", "اللاجئين السوريين أوروبا",
+]
+
+
+@pytest.fixture(scope="module")
+def searcher():
+    ix, _ = search_index()
+    s = open_searcher(ix)
+    yield s
+    s.close()
+
+
+def _far() -> Budget:
+    return Budget(float("inf"))
+
+
+@pytest.mark.parametrize("q", QUERIES)
+def test_sparse_equals_dense(searcher, q):
+    reader = searcher.reader()
+    data = reader_data(reader)
+    eng = engine_for(data)
+    dense = DenseEvaluator(eng)
+    cq = compile_query(q, reader, data)
+    for query, scored in ((cq.scored, True), (cq.match, False)):
+        mask, dscore = dense.evaluate(reader, query, scored, _far())
+        docs, score = eng.evaluate(reader, query, scored, _far())
+        want = np.flatnonzero(mask & data.live)
+        assert np.array_equal(docs, want), q
+        assert np.all(np.diff(docs) > 0)
+        if not scored:
+            continue
+        ds = np.zeros(len(want), np.float32) if dscore is None else dscore[want]
+        ss = np.zeros(len(docs), np.float32) if score is None else score
+        assert ss.dtype == np.float32 and len(ss) == len(docs)
+        np.testing.assert_allclose(ss, ds, rtol=0, atol=1e-5, err_msg=q)
+        # the same ranking (ties by docnum)
+        assert np.array_equal(docs[np.lexsort((docs, -ss))][:100], want[np.lexsort((want, -ds))][:100]), q
+    assert len(QUERIES) and (len(docs) or q in ("كورونا",))
+
+
+def test_within_restricts_every_form(searcher):
+    """Evaluating inside a candidate set gives the full answer cut to that set."""
+    reader = searcher.reader()
+    data = reader_data(reader)
+    eng = engine_for(data)
+    cand = eng.live_docs()[::3]
+    for q in QUERIES:
+        cq = compile_query(q, reader, data)
+        full, fs = eng.evaluate(reader, cq.scored, True, _far())
+        part, ps = eng.evaluate(reader, cq.scored, True, _far(), within=cand)
+        keep = np.isin(full, cand)
+        assert np.array_equal(part, full[keep]), q
+        if fs is not None and len(part):
+            np.testing.assert_allclose(ps, fs[keep], rtol=0, atol=1e-5, err_msg=q)
