@@ -80,3 +80,16 @@ def app(make_app) -> Flask:
 @pytest.fixture()
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture(scope="module")
+def searcher():
+    """A searcher over the search tests' index (tests/search_support.py: seeds + a SaudiNewsNet sample).
+
+    Tests over another index (``sample_index``, their own build) define their own ``searcher``."""
+    from marsad.search.service import open_searcher
+
+    from search_support import search_index
+    s = open_searcher(search_index()[0])
+    yield s
+    s.close()

@@ -23,9 +23,6 @@ from hypothesis import strategies as st
 from marsad.search import SearchRequest, SearchRequestError, SearchResult, facet_values, get_document, run
 from marsad.search.query import MAX_DEPTH, QueryParseError, parse
 from marsad.search.request import MAX_QUERY_CHARS, MAX_QUERY_TERMS
-from marsad.search.service import open_searcher
-
-from search_support import search_index
 
 WORDS = ["سوريا", "داعش", "حلب", "السعودية", "الأمم المتحدة", "قصف", "المملكة", "روسيا", "في", "و",
          "ال", "سوري", "ا", "ب", "x", "ISIS", "2015", "٢٠١٥", "0", "-1", "1e309", "9" * 40]
@@ -55,13 +52,6 @@ QUERY = st.one_of(
     st.text(max_size=120),
     st.lists(st.sampled_from(list('()"*~-=: ') + CONTROLS + ["سوريا", "OR", "أو"]), max_size=120).map("".join),
 )
-
-
-@pytest.fixture(scope="module")
-def searcher():
-    s = open_searcher(search_index()[0])
-    yield s
-    s.close()
 
 
 def check_result(r: SearchResult, req: SearchRequest) -> None:

@@ -10,9 +10,6 @@ from dense_engine import DenseEvaluator
 from marsad.search.engine import Budget, engine_for
 from marsad.search.facets import reader_data
 from marsad.search.query import compile_query
-from marsad.search.service import open_searcher
-
-from search_support import search_index
 
 QUERIES = [
     "سوريا", "السعودية", "داعش", "الحوثيين", "القواعد الأمريكية", "وزير الخارجية السعودي",
@@ -24,14 +21,6 @@ QUERIES = [
     "تاريخ:آب-2015 الحوثيين", "date:2015-07..2015-08 النفط", "-السعودية", "السعودية أو -اليمن",
     "كورونا", "الاتفاق النووي إيران", "اللاجئين السوريين أوروبا",
 ]
-
-
-@pytest.fixture(scope="module")
-def searcher():
-    ix, _ = search_index()
-    s = open_searcher(ix)
-    yield s
-    s.close()
 
 
 def _far() -> Budget:

@@ -2,27 +2,15 @@
 word-by-word analysis they replaced (``snippet_reference.py``), on real hits."""
 from __future__ import annotations
 
-import pytest
 from snippet_reference import make_snippet_reference
 
 from marsad.search import SearchRequest, run
 from marsad.search.highlight import MAX_HIGHLIGHT_CHARS, make_snippet
 from marsad.search.query import compile_query
-from marsad.search.service import open_searcher
-
-from search_support import search_index
 
 QUERIES = ["سوريا", "السعودية", "داعش", "الحوثيين", "القواعد الأمريكية", '"مجلس الأمن"', "وزير الخارجية السعودي",
            "حلب أو إدلب", "سوري*", "ماكنزي~", "=الأمريكية", "الاتفاق النووي إيران", "اللاجئين السوريين أوروبا",
            "النفط", "الهلال النصر", "كورونا"]
-
-
-@pytest.fixture(scope="module")
-def searcher():
-    ix, _ = search_index()
-    s = open_searcher(ix)
-    yield s
-    s.close()
 
 
 def test_snippets_equal_the_word_by_word_ones_on_real_hits(searcher):

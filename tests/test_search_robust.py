@@ -12,17 +12,8 @@ from marsad.search.query import compile_query
 from marsad.search.request import MAX_PREFIX_EXPANSIONS, MAX_QUERY_EXPANSIONS
 from marsad.search.service import open_searcher
 
-from search_support import search_index
-
 ONE_LETTER = ["ال", "و", "ب", "ل", "ف", "ك", "س", "م", "ت", "ي", "ن", "أ", "ا", "ع", "ح", "ق"]
 TWO_LETTER = ["ال", "وا", "با", "لل", "فا", "كا", "سو", "مع", "تم", "يت", "نا", "أن", "ام", "عل", "حل", "قا"]
-
-
-@pytest.fixture(scope="module")
-def searcher():
-    s = open_searcher(search_index()[0])
-    yield s
-    s.close()
 
 
 def compiled(searcher, q: str):
@@ -244,13 +235,11 @@ def test_a_following_word_that_makes_no_value_stays_a_word(searcher):
     assert "OR" in r.query_rest or not r.query_filters
 
 
-def test_a_hand_typed_date_on_the_page_is_selected_and_can_be_unticked():
+def test_a_hand_typed_date_on_the_page_is_selected_and_can_be_unticked(client):
     """``date=2015-7`` in a URL reads as the facet value 2015-07 (it was a 400 before the
     one date reader); its checkbox is ticked and unticking it really removes it."""
-    from marsad.web import create_app
-
-    from web_support import Page, params, web_index_dir
-    c = create_app({"INDEX": str(web_index_dir()), "TESTING": True}).test_client()
+    from web_support import Page, params
+    c = client
     typed, canon = c.get("/?q=السعودية&date=2015-7"), c.get("/?q=السعودية&date=2015-07")
     assert typed.status_code == canon.status_code == 200
     page, want = Page(typed.get_data(as_text=True)), Page(canon.get_data(as_text=True))

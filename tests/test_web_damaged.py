@@ -11,7 +11,6 @@ import pytest
 
 from marsad.index.build import build_index
 from marsad.index.store import META_NAME, live_dir
-from marsad.web import create_app
 
 from corpus_support import SEEDS
 
@@ -23,10 +22,6 @@ def ix(tmp_path):
     return d
 
 
-def _client(ix):
-    return create_app({"INDEX": str(ix), "TESTING": True}).test_client()
-
-
 def _truncate_biggest(ix) -> str:
     gen = live_dir(ix)
     f = max((p for p in gen.iterdir() if p.name != META_NAME), key=lambda p: p.stat().st_size)
@@ -35,12 +30,12 @@ def _truncate_biggest(ix) -> str:
 
 
 @pytest.mark.parametrize("when", ["before_start", "while_serving"])
-def test_healthz_and_page_on_a_truncated_index(ix, tmp_path, when):
+def test_healthz_and_page_on_a_truncated_index(ix, tmp_path, when, make_app):
     if when == "before_start":
         name = _truncate_biggest(ix)
-        c = _client(ix)
+        c = make_app(ix).test_client()
     else:
-        c = _client(ix)
+        c = make_app(ix).test_client()
         assert c.get("/healthz").status_code == 200 and c.get("/?q=سوريا").status_code == 200
         name = _truncate_biggest(ix)
     r = c.get("/healthz")
@@ -60,24 +55,24 @@ def test_healthz_and_page_on_a_truncated_index(ix, tmp_path, when):
     assert c.get("/healthz").status_code == 200 and c.get("/?q=سوريا").status_code == 200
 
 
-def test_healthz_on_a_missing_generation_names_the_fix(ix):
-    c = _client(ix)
+def test_healthz_on_a_missing_generation_names_the_fix(ix, make_app):
+    c = make_app(ix).test_client()
     assert c.get("/healthz").status_code == 200
     (ix / "CURRENT").write_text("gen-gone\n", encoding="utf-8")
     r = c.get("/healthz")
     assert r.status_code == 503 and "CURRENT" in r.get_json()["error"]
 
 
-def test_414_page_does_not_echo_the_query(ix):
-    c = _client(ix)
+def test_414_page_does_not_echo_the_query(ix, make_app):
+    c = make_app(ix).test_client()
     marker = "مرصدمرصد" * 1200
     r = c.get("/?q=" + marker)
     body = r.get_data(as_text=True)
     assert r.status_code == 414 and "مرصدمرصد" not in body
 
 
-def test_api_doc_has_the_outlet_key_of_search_hits(ix):
-    c = _client(ix)
+def test_api_doc_has_the_outlet_key_of_search_hits(ix, make_app):
+    c = make_app(ix).test_client()
     hits = c.get("/api/search?q=سوريا&page_size=10").get_json()["hits"]
     assert hits
     for h in hits:

@@ -20,7 +20,6 @@ from referencing.jsonschema import DRAFT4
 from werkzeug.datastructures import ImmutableMultiDict
 
 from marsad.search.request import PARAMETERS
-from marsad.web import create_app
 
 from web_support import web_index_dir
 
@@ -53,16 +52,6 @@ class RecordingArgs(ImmutableMultiDict):
 
 class RecordingRequest(Request):
     parameter_storage_class = RecordingArgs
-
-
-@pytest.fixture(scope="module")
-def app():
-    return create_app({"INDEX": str(web_index_dir()), "TESTING": True})
-
-
-@pytest.fixture()
-def client(app):
-    return app.test_client()
 
 
 @pytest.fixture(scope="module")
@@ -163,8 +152,8 @@ def _calls(doc) -> list[str]:
     return urls
 
 
-def test_every_query_parameter_a_handler_reads_is_documented(doc):
-    app = create_app({"INDEX": str(web_index_dir()), "TESTING": True})
+def test_every_query_parameter_a_handler_reads_is_documented(doc, make_app):
+    app = make_app(web_index_dir())  # its own app: the request class is changed
     app.request_class = RecordingRequest
     c = app.test_client()
     for url in _calls(doc):

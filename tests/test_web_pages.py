@@ -6,16 +6,8 @@ import re
 
 import pytest
 
-from marsad.web import create_app
-
 URLS = ["/", "/?q=سوريا", "/?q=سوريا&date=2015", "/?q=سوريا&province=حلب&outlet=الشرق الأوسط&date=2015-07",
         "/facet/outlet?q=سوريا"]
-
-
-@pytest.fixture(scope="module")
-def client():
-    from web_support import web_index_dir
-    return create_app({"INDEX": str(web_index_dir()), "TESTING": True}).test_client()
 
 
 @pytest.mark.parametrize("url", URLS)

@@ -11,22 +11,10 @@ from pathlib import Path
 import brotli
 import pytest
 
-from marsad.web import create_app
-
 from web_support import Page, web_index_dir
 
 STATIC = Path(__file__).resolve().parents[1] / "web" / "static"
 IMMUTABLE = "public, max-age=31536000, immutable"
-
-
-@pytest.fixture(scope="module")
-def app():
-    return create_app({"INDEX": str(web_index_dir()), "TESTING": True})
-
-
-@pytest.fixture()
-def client(app):
-    return app.test_client()
 
 
 def _static_urls(client) -> dict[str, str]:
@@ -103,10 +91,10 @@ def test_fingerprinted_static_files_are_cached_for_a_year_others_revalidated(cli
     assert r.headers["Cache-Control"] == IMMUTABLE and r.headers["Content-Encoding"] == "gzip"
 
 
-def test_a_changed_file_gets_a_new_url(tmp_path):
+def test_a_changed_file_gets_a_new_url(tmp_path, make_app):
     static = tmp_path / "static"
     shutil.copytree(STATIC, static)
-    app = create_app({"INDEX": str(web_index_dir()), "TESTING": True})
+    app = make_app(web_index_dir())  # its own app: the static folder is changed
     app.static_folder = str(static)
     c = app.test_client()
     before = _static_urls(c)["marsad.css"]
