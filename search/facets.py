@@ -23,12 +23,13 @@ from collections.abc import Set
 from dataclasses import dataclass, field
 from datetime import date as Date
 from functools import lru_cache
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 from whoosh.reading import TermNotFound
 
 from marsad.analyzers import stem
+from marsad.index.codec import segment_arrays
 
 # words split and normalized as the extractors read their data (a diacritized
 # name stays one word: إدْلب -> ادلب)
@@ -165,6 +166,27 @@ def _ids(matcher: Any) -> np.ndarray:
     return np.fromiter(matcher.all_ids(), dtype=np.int32)
 
 
+def _leaf_live(leaf: Any) -> np.ndarray | None:
+    """Bool per leaf docnum (None when the leaf has no deletions)."""
+    if not leaf.has_deletions():
+        return None
+    live = np.ones(leaf.doc_count_all(), dtype=bool)
+    live[np.fromiter(leaf.deleted_docs_set, dtype=np.int64)] = False
+    return live
+
+
+def _leaf_terms(leaf: Any, fieldname: str) -> Iterator[tuple[bytes, np.ndarray]]:
+    """(term, live leaf docnums) of every term of a field of one leaf."""
+    sa = segment_arrays(leaf)
+    if sa is None:  # any other Whoosh segment: through its matchers
+        for term in leaf.lexicon(fieldname):
+            yield term, _ids(leaf.postings(fieldname, term))
+        return
+    live = _leaf_live(leaf)
+    for term, docs in sa.field_postings(fieldname):
+        yield term, (docs if live is None else docs[live[docs]])
+
+
 def _term_data(reader: Any, fieldname: str, n: int) -> TermData:
     values: list[str] = []
     docs: list[np.ndarray] = []
@@ -172,9 +194,9 @@ def _term_data(reader: Any, fieldname: str, n: int) -> TermData:
     for leaf, offset in reader.leaf_readers():
         if fieldname not in leaf.schema:
             continue
-        for term in leaf.lexicon(fieldname):
+        for term, ids in _leaf_terms(leaf, fieldname):
             text = term.decode("utf-8") if isinstance(term, bytes) else term
-            ids = _ids(leaf.postings(fieldname, term)) + offset
+            ids = ids + offset
             if not len(ids):
                 continue
             docs.append(ids)
@@ -243,10 +265,17 @@ def _group_data(reader: Any, n: int) -> np.ndarray:
     where: dict[Any, list[tuple[Any, int]]] = {}
     df: dict[Any, int] = {}
     for leaf, offset in reader.leaf_readers():
-        if "content_hash" in leaf.schema:
-            for text, ti in leaf.iter_field("content_hash"):
-                df[text] = df.get(text, 0) + ti.doc_frequency()
-                where.setdefault(text, []).append((leaf, offset))
+        if "content_hash" not in leaf.schema:
+            continue
+        sa = segment_arrays(leaf)
+        if sa is not None:  # the dictionary's df array, no per-term decoding
+            terms, dfs = sa.doc_frequencies("content_hash")
+            items = zip(terms, dfs.tolist())
+        else:
+            items = ((text, ti.doc_frequency()) for text, ti in leaf.iter_field("content_hash"))
+        for text, f in items:
+            df[text] = df.get(text, 0) + f
+            where.setdefault(text, []).append((leaf, offset))
     for text, count in df.items():
         if count > 1:  # (leaf postings leave deleted documents out)
             ids = np.concatenate([_ids(leaf.postings("content_hash", text)) + offset
