@@ -37,19 +37,22 @@ from __future__ import annotations
 
 import json
 import os
+import zlib
 from bisect import bisect_left
 from typing import Any, Iterator
 
 import numpy as np
+from whoosh import columns
 from whoosh.codec import base
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3Segment, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3PerDocReader, W3PerDocWriter, W3Segment, _lenfield
 from whoosh.formats import Existence, Frequency, Positions
 from whoosh.matching import ListMatcher
 from whoosh.reading import TermInfo, TermNotFound
 from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length
 
-__all__ = ["MarsadCodec", "SegmentArrays", "segment_arrays", "leaf_lengths", "MAGIC"]
+__all__ = ["MarsadCodec", "SegmentArrays", "segment_arrays", "leaf_lengths", "numeric_column", "BlockColumn",
+           "MAGIC"]
 
 MAGIC = b"MARSAD-TERMS 1\n"
 TERMS_EXT = ".mtd"
@@ -121,6 +124,12 @@ class MarsadCodec(W3Codec):
     TERMS_EXT = TERMS_EXT
     POSTS_EXT = POSTS_EXT
 
+    def per_document_writer(self, storage: Any, segment: Any) -> "MarsadPerDocWriter":
+        return MarsadPerDocWriter(self, storage, segment)
+
+    def per_document_reader(self, storage: Any, segment: Any) -> "MarsadPerDocReader":
+        return MarsadPerDocReader(storage, segment)
+
     def field_writer(self, storage: Any, segment: Any) -> "MarsadFieldWriter":
         return MarsadFieldWriter(storage, segment)
 
@@ -129,6 +138,133 @@ class MarsadCodec(W3Codec):
 
     def new_segment(self, storage: Any, indexname: str) -> W3Segment:
         return W3Segment(self, indexname)
+
+
+# ---------------------------------------------------------------- stored fields
+
+
+class BlockColumn(columns.Column):
+    """Variable-length values compressed in blocks (zlib), with a numpy offsets table.
+
+    Documents are packed into blocks of about ``blocksize`` bytes, each
+    compressed whole (neighbouring articles share most of their vocabulary:
+    far better than W3's one zlib stream per document). The table at the end
+    (block starts, first document of each block, each document's end inside
+    its block) is read with numpy when the column opens; a lookup is two
+    array reads and one block decompression (the last blocks are cached).
+    """
+
+    def __init__(self, level: int = 6, blocksize: int = 64 * 1024) -> None:
+        self._level, self._blocksize = level, blocksize
+
+    def writer(self, dbfile: Any) -> "BlockColumn.Writer":
+        return BlockColumn.Writer(dbfile, self._level, self._blocksize)
+
+    def reader(self, dbfile: Any, basepos: int, length: int, doccount: int) -> "BlockColumn.Reader":
+        return BlockColumn.Reader(dbfile, basepos, length, doccount)
+
+    class Writer(columns.ColumnWriter):
+        def __init__(self, dbfile: Any, level: int, blocksize: int) -> None:
+            self._dbfile, self._level, self._blocksize = dbfile, level, blocksize
+            self._at = 0
+            self._starts: list[int] = []  # byte offset of each block
+            self._firsts: list[int] = []  # first docnum of each block
+            self._ends: list[int] = []  # per docnum: end of its value inside its block
+            self._block: list[bytes] = []
+            self._size = 0
+
+        def _emit(self) -> None:
+            if not self._block:
+                return
+            data = zlib.compress(b"".join(self._block), self._level)
+            self._starts.append(self._at)
+            self._dbfile.write(data)
+            self._at += len(data)
+            self._block, self._size = [], 0
+
+        def add(self, docnum: int, v: bytes) -> None:
+            while len(self._ends) < docnum:  # documents without a value
+                self._put(b"")
+            self._put(v)
+
+        def _put(self, v: bytes) -> None:
+            if not self._block:
+                self._firsts.append(len(self._ends))
+            self._block.append(v)
+            self._size += len(v)
+            self._ends.append(self._size)
+            if self._size >= self._blocksize:
+                self._emit()
+
+        def finish(self, doccount: int) -> None:
+            while len(self._ends) < doccount:
+                self._put(b"")
+            self._emit()
+            starts = np.asarray(self._starts + [self._at], dtype="<u8").tobytes()
+            firsts = np.asarray(self._firsts, dtype="<u4").tobytes()
+            ends = np.asarray(self._ends, dtype="<u4").tobytes()
+            self._dbfile.write(starts + firsts + ends)
+            self._dbfile.write(np.asarray([len(self._firsts), len(self._ends), self._at], dtype="<u8").tobytes())
+
+    class Reader(columns.ColumnReader):
+        _CACHE = 8  # decompressed blocks kept (a result page's documents)
+
+        def __init__(self, dbfile: Any, basepos: int, length: int, doccount: int) -> None:
+            self._dbfile, self._basepos, self._doccount = dbfile, basepos, doccount
+            nblocks, ndocs, at = np.frombuffer(dbfile.get(basepos + length - 24, 24), dtype="<u8").tolist()
+            table = dbfile.get(basepos + at, 8 * (nblocks + 1) + 4 * nblocks + 4 * ndocs)
+            self._starts = np.frombuffer(table, dtype="<u8", count=nblocks + 1)
+            self._firsts = np.frombuffer(table, dtype="<u4", count=nblocks, offset=8 * (nblocks + 1))
+            self._ends = np.frombuffer(table, dtype="<u4", count=ndocs, offset=8 * (nblocks + 1) + 4 * nblocks)
+            self._cache: dict[int, bytes] = {}
+
+        def _blockdata(self, b: int) -> bytes:
+            data = self._cache.get(b)
+            if data is None:
+                s, e = int(self._starts[b]), int(self._starts[b + 1])
+                data = zlib.decompress(self._dbfile.get(self._basepos + s, e - s))
+                if len(self._cache) >= self._CACHE:
+                    self._cache.pop(next(iter(self._cache)), None)
+                self._cache[b] = data
+            return data
+
+        def __getitem__(self, docnum: int) -> bytes:
+            if docnum >= len(self._ends):
+                return b""
+            b = int(np.searchsorted(self._firsts, docnum, side="right")) - 1
+            data = self._blockdata(b)
+            start = 0 if docnum == self._firsts[b] else int(self._ends[docnum - 1])
+            return data[start:int(self._ends[docnum])]
+
+        def __iter__(self) -> Iterator[bytes]:
+            for i in range(self._doccount):
+                yield self[i]
+
+
+STORED_COLUMN = columns.PickleColumn(BlockColumn())
+
+
+class MarsadPerDocWriter(W3PerDocWriter):
+    """W3's per-document writer with stored fields in compressed blocks."""
+
+    def _create_column(self, fieldname: str, column: Any) -> None:
+        super()._create_column(fieldname, STORED_COLUMN if fieldname == "_stored" else column)
+
+    def finish_doc(self) -> None:
+        sf = self._storedfields
+        if sf:
+            self.add_column_value("_stored", STORED_COLUMN, sf)
+            sf.clear()
+        self._indoc = False
+
+
+class MarsadPerDocReader(W3PerDocReader):
+    """W3's per-document reader; stored fields from :class:`BlockColumn`."""
+
+    def stored_fields(self, docnum: int) -> dict[str, Any]:
+        reader = self._cached_reader("_stored", STORED_COLUMN)
+        v = reader[docnum] if reader is not None else None
+        return v or {}
 
 
 # ---------------------------------------------------------------- writing
@@ -617,6 +753,21 @@ def segment_arrays(leaf: Any) -> SegmentArrays | None:
     return t if isinstance(t, SegmentArrays) else None
 
 
+def numeric_column(leaf: Any, fieldname: str) -> np.ndarray | None:
+    """A leaf's numeric column (e.g. ``date``) as one numpy array (None if it has none)."""
+    if fieldname not in leaf.schema or not leaf.has_column(fieldname):
+        return None
+    col = leaf.column_reader(fieldname, translate=False)
+    m = leaf.doc_count_all()
+    if isinstance(col, columns.NumericColumn.Reader):
+        dt = np.dtype(col._typecode).newbyteorder(">")
+        out = np.full(m, col._default, dtype=dt.newbyteorder("="))
+        count = min(col._count, m)
+        out[:count] = np.frombuffer(col._dbfile.get(col._basepos, count * col._fixedlen), dtype=dt)
+        return out
+    return np.asarray(list(col))
+
+
 def leaf_lengths(leaf: Any, fieldname: str) -> np.ndarray:
     """Field length per document of one leaf (float32; W3's byte-coded length column)."""
     m = leaf.doc_count_all()
@@ -625,6 +776,11 @@ def leaf_lengths(leaf: Any, fieldname: str) -> np.ndarray:
     if perdoc is not None and hasattr(perdoc, "_cached_reader"):
         col = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
     if col is not None:
-        raw = np.fromiter((col[i] for i in range(m)), dtype=np.uint8, count=m)
+        raw = np.zeros(m, dtype=np.uint8)  # documents past the column's end have the default, 0
+        count = min(getattr(col, "_count", 0), m)
+        if isinstance(col, columns.FixedBytesColumn.Reader) and getattr(col, "_fixedlen", 0) == 1:
+            raw[:count] = np.frombuffer(col._dbfile.get(col._basepos, count), dtype=np.uint8)
+        else:
+            raw[:] = np.fromiter((col[i] for i in range(m)), dtype=np.uint8, count=m)
         return _LEN_TABLE[raw]
     return np.asarray([leaf.doc_field_length(i, fieldname, 0) or 0 for i in range(m)], dtype=np.float32)

@@ -29,7 +29,7 @@ import numpy as np
 from whoosh.reading import TermNotFound
 
 from marsad.analyzers import stem
-from marsad.index.codec import segment_arrays
+from marsad.index.codec import numeric_column, segment_arrays
 
 # words split and normalized as the extractors read their data (a diacritized
 # name stays one word: إدْلب -> ادلب)
@@ -224,10 +224,12 @@ def _date_data(reader: Any, n: int) -> DateData:
     month_known = np.ones(n, dtype=bool)
     for leaf, offset in reader.leaf_readers():
         m = leaf.doc_count_all()
-        if "date" in leaf.schema and leaf.has_column("date"):
-            col = leaf.column_reader("date", translate=False)
+        col = numeric_column(leaf, "date")  # the whole column as one array (no per-document reads)
+        if col is not None:
             # a missing date reads as the column default (a huge sentinel)
-            raw = np.fromiter((v if v and 0 < v < _MAX_USECS else 0 for v in col), dtype=np.int64, count=m)
+            raw = col.astype(np.int64) if col.dtype != np.uint64 else \
+                np.where(col < np.uint64(_MAX_USECS), col, 0).astype(np.int64)
+            raw[(raw <= 0) | (raw >= _MAX_USECS)] = 0
             # Missing dates: Whoosh writes the column default; real dates here
             # are after year 1000, so anything before counts as unknown.
             days = raw // _USECS_PER_DAY + 1

@@ -148,3 +148,17 @@ def test_arrays_equal_whooshs_postings(twin_indexes):
     assert sa.postings("body", "ليست-كلمة".encode()) [0].size == 0
     pre = "سوري".encode()
     assert sa.prefix_terms("body", pre) == [t for t in ra.lexicon("body") if t.startswith(pre)]
+
+
+def test_stored_fields_lengths_and_columns_read_as_whoosh_writes_them(twin_indexes):
+    from marsad.index.codec import leaf_lengths, numeric_column
+    ixa, ixb, docs = twin_indexes
+    ra, rb = ixa.reader(), ixb.reader()
+    # stored fields in compressed blocks: the same documents, in any order of access
+    assert list(ra.all_stored_fields()) == list(rb.all_stored_fields())
+    n = rb.doc_count_all()
+    for d in [n - 1, 0, n // 2, 3, n - 2]:
+        assert rb.stored_fields(d) == ra.stored_fields(d)
+    for f in ("title", "body", "body_exact"):
+        assert leaf_lengths(rb, f).tolist() == [float(ra.doc_field_length(d, f, 0) or 0) for d in range(n)]
+    assert numeric_column(rb, "date").tolist() == list(ra.column_reader("date", translate=False))
