@@ -52,7 +52,7 @@ from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length
 
 __all__ = ["MarsadCodec", "SegmentArrays", "segment_arrays", "leaf_lengths", "numeric_column", "BlockColumn",
-           "MAGIC"]
+           "hash_column", "hash_value", "HASH_COLUMN", "HASH_COLUMN_NAME", "size_by_part", "MAGIC"]
 
 MAGIC = b"MARSAD-TERMS 1\n"
 TERMS_EXT = ".mtd"
@@ -753,12 +753,7 @@ def segment_arrays(leaf: Any) -> SegmentArrays | None:
     return t if isinstance(t, SegmentArrays) else None
 
 
-def numeric_column(leaf: Any, fieldname: str) -> np.ndarray | None:
-    """A leaf's numeric column (e.g. ``date``) as one numpy array (None if it has none)."""
-    if fieldname not in leaf.schema or not leaf.has_column(fieldname):
-        return None
-    col = leaf.column_reader(fieldname, translate=False)
-    m = leaf.doc_count_all()
+def _column_array(col: Any, m: int) -> np.ndarray:
     if isinstance(col, columns.NumericColumn.Reader):
         dt = np.dtype(col._typecode).newbyteorder(">")
         out = np.full(m, col._default, dtype=dt.newbyteorder("="))
@@ -766,6 +761,35 @@ def numeric_column(leaf: Any, fieldname: str) -> np.ndarray | None:
         out[:count] = np.frombuffer(col._dbfile.get(col._basepos, count * col._fixedlen), dtype=dt)
         return out
     return np.asarray(list(col))
+
+
+def numeric_column(leaf: Any, fieldname: str) -> np.ndarray | None:
+    """A leaf's numeric column (e.g. ``date``) as one numpy array (None if it has none)."""
+    if fieldname not in leaf.schema or not leaf.has_column(fieldname):
+        return None
+    return _column_array(leaf.column_reader(fieldname, translate=False), leaf.doc_count_all())
+
+
+# 64 bits of each document's content hash, per document: copy groups at open by
+# one np.unique instead of a posting list per repeated hash
+HASH_COLUMN_NAME = "_content_hash64"
+HASH_COLUMN = columns.NumericColumn("Q", default=0)
+
+
+def hash_value(content_hash: Any) -> int:
+    """The column value of a hex content hash (0 = none)."""
+    try:
+        return int(str(content_hash)[:16], 16) if content_hash else 0
+    except ValueError:
+        return 0
+
+
+def hash_column(leaf: Any) -> np.ndarray | None:
+    """uint64 per document of one leaf (0 = no hash); None if the segment has no such column."""
+    perdoc = getattr(leaf, "_perdoc", None)
+    if perdoc is None or not perdoc.has_column(HASH_COLUMN_NAME):
+        return None
+    return _column_array(perdoc.column_reader(HASH_COLUMN_NAME, HASH_COLUMN), leaf.doc_count_all())
 
 
 def leaf_lengths(leaf: Any, fieldname: str) -> np.ndarray:
@@ -784,3 +808,55 @@ def leaf_lengths(leaf: Any, fieldname: str) -> np.ndarray:
             raw[:] = np.fromiter((col[i] for i in range(m)), dtype=np.uint8, count=m)
         return _LEN_TABLE[raw]
     return np.asarray([leaf.doc_field_length(i, fieldname, 0) or 0 for i in range(m)], dtype=np.float32)
+
+
+def size_by_part(index_dir: str | os.PathLike[str]) -> dict[str, int]:
+    """Bytes on disk of one index generation by part: ``postings`` (doc ids and
+    frequencies), ``positions``, ``terms`` (the dictionaries), ``stored``
+    (document text and fields), ``columns`` (field lengths, dates) and ``other``
+    (TOC, metadata); W3 segments are counted as ``postings`` (their ``.pst``
+    holds both) and ``terms``. ``total`` is the sum."""
+    from whoosh.filedb.filestore import FileStorage
+    parts = dict.fromkeys(("postings", "positions", "terms", "stored", "columns", "other"), 0)
+    folder = os.fspath(index_dir)
+    for e in os.scandir(folder):
+        if not e.is_file():
+            continue
+        name, size = e.name, e.stat().st_size
+        if name.endswith(POSTS_EXT):
+            parts["postings"] += size
+        elif name.endswith((TERMS_EXT, ".trm")):
+            parts["terms"] += size
+        elif name.endswith("._stored.col"):
+            parts["stored"] += size
+        elif name.endswith(".col"):
+            parts["columns"] += size
+        elif name.endswith(".pst"):
+            parts["postings"] += size
+        else:
+            parts["other"] += size
+    # split the Marsad postings files into ids/frequencies and positions
+    from whoosh import index as windex
+    try:
+        ix = windex.FileIndex(FileStorage(folder))
+        segments = ix._segments()  # noqa: SLF001 - the TOC's segment list
+    except Exception:  # noqa: BLE001 - not a Whoosh index: by file only
+        segments = []
+    storage = FileStorage(folder)
+    for seg in segments:
+        if not isinstance(seg.codec(), MarsadCodec):
+            continue
+        sa = SegmentArrays(storage, seg)
+        for f in sa._fields.values():
+            if f.pos != "stored" or not f.n:
+                continue
+            kind = f.kind.astype(np.int64)
+            dsize = np.array([1, 2, 4])[kind & 3]
+            tcode = (kind >> 2) & 7
+            tsize = np.array([0, 1, 2, 4, 4, 0, 0, 0])[tcode]
+            chunk = np.diff(f.poff.astype(np.int64))
+            pos = chunk - f.df.astype(np.int64) * (dsize + tsize)
+            parts["positions"] += int(pos.sum())
+            parts["postings"] -= int(pos.sum())
+    parts["total"] = sum(parts.values())
+    return parts

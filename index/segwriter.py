@@ -36,7 +36,7 @@ from whoosh.writing import SegmentWriter
 from marsad.analyzers import exact_analyzer, stem, stem_analyzer
 from marsad.analyzers.filters import ArabicStopFilter, CliticTatweelFilter, LightStemFilter, NormalizeFilter
 from marsad.analyzers.tokenizers import WORD_RE, ArabicTokenizer
-from marsad.index.codec import MarsadCodec
+from marsad.index.codec import HASH_COLUMN, HASH_COLUMN_NAME, MarsadCodec, hash_value
 
 __all__ = ["PairAnalyzer", "FastSegmentWriter", "fast_path_ok", "TEXT_PAIRS", "make_codec"]
 
@@ -296,6 +296,8 @@ class FastSegmentWriter:
                 column = field.column_type
                 if column:
                     pdw.add_column_value(fieldname, column, field.to_column_value(value))
+                if fieldname == "content_hash":
+                    pdw.add_column_value(HASH_COLUMN_NAME, HASH_COLUMN, hash_value(value))
         except Exception:
             pdw.cancel_doc()
             raise

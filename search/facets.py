@@ -29,7 +29,7 @@ import numpy as np
 from whoosh.reading import TermNotFound
 
 from marsad.analyzers import stem
-from marsad.index.codec import numeric_column, segment_arrays
+from marsad.index.codec import hash_column, numeric_column, segment_arrays
 
 # words split and normalized as the extractors read their data (a diacritized
 # name stays one word: إدْلب -> ادلب)
@@ -260,6 +260,22 @@ def _group_data(reader: Any, n: int) -> np.ndarray:
     """docnum -> docnum of the first copy with the same content hash."""
     group = np.arange(n, dtype=np.int32)
     if "content_hash" not in reader.schema:
+        return group
+    hashes = [(hash_column(leaf), leaf, offset) for leaf, offset in reader.leaf_readers()]
+    if hashes and all(h is not None for h, _, _ in hashes):
+        # every segment has the per-document hash column (Marsad's writer): one sort
+        allh = np.concatenate([h for h, _, _ in hashes])
+        live = np.ones(n, dtype=bool)
+        for _, leaf, offset in hashes:
+            lv = _leaf_live(leaf)
+            if lv is not None:
+                live[offset:offset + len(lv)] = lv
+        docs = np.flatnonzero(live & (allh != 0))
+        hs = allh[docs]
+        order = np.lexsort((docs, hs))
+        docs, hs = docs[order], hs[order]
+        _, first, inverse = np.unique(hs, return_index=True, return_inverse=True)
+        group[docs] = docs[first][inverse]
         return group
     # Frequencies summed leaf by leaf (a multi-reader's merged iter_field costs
     # ~1 s at 31k documents, the leaves' own ~0.1 s); a repeated hash is read

@@ -39,6 +39,7 @@ def _docs(sample_corpus, n=150):
 def twin_indexes(tmp_path_factory, sample_corpus):
     """(stock W3 index via add_document, Marsad index via the build's writer), same documents."""
     docs = _docs(sample_corpus)
+    docs += [dict(d, id=d["id"] + "#copy") for d in docs[2:5]]  # syndicated copies: same content hash
     a, b = tmp_path_factory.mktemp("w3"), tmp_path_factory.mktemp("marsad")
     ixa = windex.create_in(str(a), build_schema())
     w = ixa.writer()
@@ -162,3 +163,14 @@ def test_stored_fields_lengths_and_columns_read_as_whoosh_writes_them(twin_index
     for f in ("title", "body", "body_exact"):
         assert leaf_lengths(rb, f).tolist() == [float(ra.doc_field_length(d, f, 0) or 0) for d in range(n)]
     assert numeric_column(rb, "date").tolist() == list(ra.column_reader("date", translate=False))
+
+
+def test_copy_groups_from_the_hash_column_equal_those_from_the_postings(twin_indexes):
+    from marsad.index.codec import hash_column
+    from marsad.search.facets import _group_data
+    ixa, ixb, docs = twin_indexes
+    ra, rb = ixa.reader(), ixb.reader()
+    assert hash_column(ra) is None and hash_column(rb) is not None  # W3: postings path; Marsad: the column
+    ga, gb = _group_data(ra, ra.doc_count_all()), _group_data(rb, rb.doc_count_all())
+    assert ga.tolist() == gb.tolist()
+    assert (gb != np.arange(len(gb))).sum() >= 3
