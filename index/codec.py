@@ -13,8 +13,8 @@ posting; the engine and Whoosh's own matchers read the same bytes):
     header and, per field, little-endian arrays: ``blob`` (the sorted term
     bytes, concatenated), ``toff`` (uint32, term i is ``blob[toff[i]:toff[i+1]]``;
     binary search, prefix ranges for ``word*``), ``df`` (uint32), ``poff``
-    (uint64, where term i's postings start in ``.mpo``; the next term's start
-    is its end), ``kind`` (uint8, the dtypes of the three parts below), and
+    (uint32, or uint64 past 4 GB: where term i's postings start in ``.mpo``;
+    the next entry is its end), ``kind`` (uint8, the dtypes of the three parts below), and
     for a *derived* field ``voff``/``var`` (CSR: the ids of the terms of the
     field it derives from whose positions make up this term's).
 ``<segment>.mpo`` - the postings, memory-mapped. Per term, back to back:
@@ -37,8 +37,10 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import zlib
-from bisect import bisect_left
+from array import array
+from itertools import chain
 from typing import Any, Iterator
 
 import numpy as np
@@ -76,9 +78,54 @@ def _kind(dcode: int, tcode: int, pcode: int) -> int:
     return dcode | (tcode << 2) | (pcode << 5)
 
 
-def _encode(docs: np.ndarray, weights: np.ndarray, positions: np.ndarray | None,
-            counts: np.ndarray | None) -> tuple[int, bytes]:
+_ARRAY_CODES = ("B", "H", "I")
+_SMALL = 16  # terms with fewer postings (most of a Zipfian vocabulary) are packed without numpy
+
+
+def _packed(values: list[int]) -> tuple[int, bytes]:
+    code = _uint_code(max(values))
+    a = array(_ARRAY_CODES[code], values)
+    if sys.byteorder != "little":
+        a.byteswap()
+    return code, a.tobytes()
+
+
+def _encode_small(docs: Any, weights: Any, positions: Any) -> tuple[int, bytes]:
+    """:func:`_encode` in plain Python: numpy's per-call cost dominates a few postings."""
+    docs = [int(d) for d in docs]
+    gaps = [docs[0]] + [b - a for a, b in zip(docs, docs[1:])]
+    dcode, data = _packed(gaps)
+    parts = [data]
+    w = [float(x) for x in weights]
+    if all(x == 1.0 for x in w):
+        tcode = 0
+    elif all(x >= 0 and x == int(x) for x in w):
+        c, data = _packed([int(x) for x in w])
+        tcode = 1 + c
+        parts.append(data)
+    else:
+        tcode = 4
+        parts.append(np.asarray(w, dtype=_F4).tobytes())
+    pcode = 0
+    if positions is not None and len(positions):
+        pos = [int(p) for p in positions]
+        pg = []
+        at = 0
+        for n in (int(x) for x in w):
+            prev = 0
+            for p in pos[at:at + n]:
+                pg.append(p - prev)
+                prev = p
+            at += n
+        pcode, data = _packed(pg)
+        parts.append(data)
+    return _kind(dcode, tcode, pcode), b"".join(parts)
+
+
+def _encode(docs: Any, weights: Any, positions: Any, counts: Any) -> tuple[int, bytes]:
     """(kind, bytes) of one term's postings; ``positions`` flat, absolute, per doc in order."""
+    if len(docs) < _SMALL:
+        return _encode_small(docs, weights, positions)
     docs = np.asarray(docs, dtype=np.int64)
     gaps = np.diff(docs, prepend=0)
     dcode = _uint_code(int(gaps.max()))
@@ -96,7 +143,7 @@ def _encode(docs: np.ndarray, weights: np.ndarray, positions: np.ndarray | None,
     if positions is not None and len(positions):
         pos = np.asarray(positions, dtype=np.int64)
         pg = np.diff(pos, prepend=0)
-        starts = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)
+        starts = np.concatenate(([0], np.cumsum(np.asarray(counts).astype(np.int64))[:-1])).astype(np.int64)
         pg[starts] = pos[starts]  # the first position of each document is absolute
         pcode = _uint_code(int(pg.max()))
         parts.append(pg.astype(_UINTS[pcode]).tobytes())
@@ -297,19 +344,17 @@ class MarsadFieldWriter(base.FieldWriter):
         """One term: sorted ``docs``, ``weights`` (= frequencies), flat ``positions``
         (positional fields that are not derived), ``variants`` (derived fields)."""
         cur = self._cur
-        docs = np.asarray(docs)
-        weights = np.asarray(weights)
         if cur["positional"] and cur["from"] is None:
             if positions is None:
                 raise ValueError(f"positions missing for {cur['name']}:{tb!r}")
-            counts = weights.astype(np.int64)
-            if not np.array_equal(counts, weights) or int(counts.sum()) != len(positions):
+            total = sum(weights) if len(weights) < _SMALL else float(np.asarray(weights).sum())
+            if total != len(positions):
                 raise ValueError(f"MarsadCodec: {cur['name']} weights must be position counts (no field boosts)")
-            kind, data = _encode(docs, weights, positions, counts)
+            kind, data = _encode(docs, weights, positions, weights)
         else:
             kind, data = _encode(docs, weights, None, None)
         if cur["from"] is not None:
-            cur["var"].append(np.asarray(variants, dtype=np.uint32))
+            cur["var"].append(variants)
         cur["terms"].append(tb)
         cur["df"].append(len(docs))
         cur["poff"].append(self._at)
@@ -341,6 +386,7 @@ class MarsadFieldWriter(base.FieldWriter):
 
     def finish_field(self) -> None:
         cur = self._cur
+        cur["poff"].append(self._at)  # the end of the field's last term
         self._fields[cur["name"]] = cur
         self._cur = None
 
@@ -366,7 +412,7 @@ class MarsadFieldWriter(base.FieldWriter):
             terms = cur["terms"]
             toff = np.zeros(len(terms) + 1, dtype=np.uint32)
             np.cumsum([len(t) for t in terms], out=toff[1:])
-            poff = np.asarray(cur["poff"] + [self._at], dtype=np.uint64)
+            poff = np.asarray(cur["poff"], dtype=np.uint32 if self._at < 1 << 32 else np.uint64)
             arrays = {
                 "blob": put(np.frombuffer(b"".join(terms), dtype=np.uint8)),
                 "toff": put(toff),
@@ -381,8 +427,8 @@ class MarsadFieldWriter(base.FieldWriter):
                 voff = np.zeros(len(terms) + 1, dtype=np.uint32)
                 np.cumsum([len(v) for v in cur["var"]], out=voff[1:])
                 arrays["voff"] = put(voff)
-                arrays["var"] = put(np.concatenate(cur["var"]).astype(np.uint32) if cur["var"]
-                                    else np.zeros(0, np.uint32))
+                arrays["var"] = put(np.fromiter(chain.from_iterable(cur["var"]), dtype=np.uint32,
+                                                count=int(voff[-1])))
             header["fields"][name] = {"n": len(terms), "pos": mode, "from": cur["from"], "arrays": arrays}
         hb = json.dumps(header).encode("utf-8")
         f = self._segment.create_file(self._storage, TERMS_EXT)

@@ -28,7 +28,6 @@ from __future__ import annotations
 from array import array
 from typing import Any
 
-import numpy as np
 from whoosh.analysis import CompositeAnalyzer
 from whoosh.formats import Frequency, Positions
 from whoosh.writing import SegmentWriter
@@ -337,14 +336,12 @@ class FastSegmentWriter:
                 fw.start_field(fieldname, field, derived_from=twin[fieldname])
                 for tb in sorted(inv):
                     docs, ws, _ = inv[tb]
-                    fw.add_term(tb, np.frombuffer(docs, np.uint32), np.frombuffer(ws, np.float32),
-                                None, variants[tb])
+                    fw.add_term(tb, docs, ws, None, variants[tb])
             else:
                 fw.start_field(fieldname, field)
                 for tb in sorted(inv):
                     docs, ws, pos = inv[tb]
-                    fw.add_term(tb, np.frombuffer(docs, np.uint32), np.frombuffer(ws, np.float32),
-                                np.frombuffer(pos, np.uint32) if pos is not None else None)
+                    fw.add_term(tb, docs, ws, pos)
             fw.finish_field()
             inv.clear()
         fw.close()
