@@ -38,6 +38,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 import zlib
 from array import array
 from itertools import chain
@@ -264,12 +265,15 @@ class BlockColumn(columns.Column):
             self._firsts = np.frombuffer(table, dtype="<u4", count=nblocks, offset=8 * (nblocks + 1))
             self._ends = np.frombuffer(table, dtype="<u4", count=ndocs, offset=8 * (nblocks + 1) + 4 * nblocks)
             self._cache: dict[int, bytes] = {}
+            self._lock = threading.Lock()
 
         def _blockdata(self, b: int) -> bytes:
             data = self._cache.get(b)
             if data is None:
                 s, e = int(self._starts[b]), int(self._starts[b + 1])
-                data = zlib.decompress(self._dbfile.get(self._basepos + s, e - s))
+                with self._lock:  # the file's seek + read is one step for concurrent page renders
+                    raw = self._dbfile.get(self._basepos + s, e - s)
+                data = zlib.decompress(raw)
                 if len(self._cache) >= self._CACHE:
                     self._cache.pop(next(iter(self._cache)), None)
                 self._cache[b] = data
