@@ -122,7 +122,9 @@ def _lucene(paths: list[str], base: Path, replicate: int) -> list[dict]:
     for store_body in ("1", "0"):
         out = base / f"lucene-body{store_body}"
         shutil.rmtree(out, ignore_errors=True)
-        env = dict(os.environ, STORE_BODY=store_body)
+        env = {k: v for k, v in os.environ.items() if k != "STORE_BODY"}
+        if store_body == "1":  # the baseline stores bodies when the variable is set at all
+            env["STORE_BODY"] = "1"
         t = time.perf_counter()
         p = subprocess.run([str(LUCENE_DIR / "lucene"), "index", str(jsonl), str(out)], env=env, check=True,
                            stdout=subprocess.PIPE, text=True)
