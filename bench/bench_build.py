@@ -7,6 +7,14 @@ workers included, sampled every 0.1 s), index size, and the ratio.
     python3 bench/bench_build.py --replicate 10  # each record 10 times, ids suffixed (310k)
     python3 bench/bench_build.py --skip-stock    # Marsad only
     python3 bench/bench_build.py --quick         # seeds + three zips
+    python3 bench/bench_build.py --skip-stock --lucene   # + Lucene 8.8 (1 thread, bodies stored and not)
+
+With ``--lucene`` the corpus is written as JSON lines by
+``../shared/lucene-baseline/corpus_jsonl.py`` (``--replicate`` passed on) and
+indexed by the Lucene baseline twice in the same run: with ``STORE_BODY=1``
+(what an index that shows documents needs: the fair size comparison) and
+without. Marsad's index is printed by part (:func:`index_size_by_part`) beside
+Lucene's and the raw corpus (the JSON lines file).
 
 Targets (issue 4): under 60 s on 2 cores, no slower than stock, peak memory
 under 1.5 GB; 10x: under 2 GB, time close to 10x. Each build runs in its own
@@ -81,6 +89,53 @@ def _run_child(kind: str, paths: list[str], out: str, procs: int, replicate: int
             "cpu": float(res.get("cpu", 0))}
 
 
+LUCENE_DIR = ROOT.parent / "shared" / "lucene-baseline"
+
+
+def index_size_by_part(index_dir: str | os.PathLike[str]) -> dict[str, int]:
+    """Bytes of a Marsad index by part: postings (doc ids + frequencies),
+    positions, terms, stored, columns, other, total. ``index_dir`` is an
+    index root (its live generation is measured) or a generation folder."""
+    from marsad.index.codec import size_by_part
+    from marsad.index.store import live_dir
+    d = Path(index_dir)
+    live = live_dir(d) if (d / "CURRENT").exists() else None
+    return size_by_part(live or d)
+
+
+def print_size_by_part(parts: dict[str, int], against: int | None = None, label: str = "lucene") -> None:
+    """One line per part, MB; ``against``: a reference size (ratio printed)."""
+    print("marsad index by part (MB): " + ", ".join(f"{k} {v / 1e6:.1f}" for k, v in parts.items()))
+    if against:
+        print(f"ratio marsad/{label}: size {parts['total'] / against:.2f} (target <= 2.0)")
+
+
+def _lucene(paths: list[str], base: Path, replicate: int) -> list[dict]:
+    """Lucene baseline builds (1 thread): bodies stored and not; plus the raw JSONL size."""
+    import json
+    jsonl = base / "corpus.jsonl"
+    cmd = [sys.executable, str(LUCENE_DIR / "corpus_jsonl.py"), str(jsonl)]
+    if replicate > 1:
+        cmd += ["--replicate", str(replicate)]
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    rows = []
+    for store_body in ("1", "0"):
+        out = base / f"lucene-body{store_body}"
+        shutil.rmtree(out, ignore_errors=True)
+        env = {k: v for k, v in os.environ.items() if k != "STORE_BODY"}
+        if store_body == "1":  # the baseline stores bodies when the variable is set at all
+            env["STORE_BODY"] = "1"
+        t = time.perf_counter()
+        p = subprocess.run([str(LUCENE_DIR / "lucene"), "index", str(jsonl), str(out)], env=env, check=True,
+                           stdout=subprocess.PIPE, text=True)
+        wall = time.perf_counter() - t
+        res = json.loads(p.stdout.strip().splitlines()[-1])
+        size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
+        rows.append({"kind": f"lucene{'+body' if store_body == '1' else ''}", "docs": int(res.get("docs", 0)),
+                     "seconds": float(res.get("seconds", wall)), "size": size, "raw": jsonl.stat().st_size})
+    return rows
+
+
 def _replicated(records, replicate: int):
     """Each record, then ``replicate - 1`` copies with ids and sources suffixed ``~k``."""
     for r in records:
@@ -147,6 +202,7 @@ def main() -> None:
     ap.add_argument("--procs", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--replicate", type=int, default=1)
     ap.add_argument("--skip-stock", action="store_true")
+    ap.add_argument("--lucene", action="store_true", help="also build the Lucene baseline (bodies stored and not)")
     ap.add_argument("--quick", action="store_true", help="seeds + three SaudiNewsNet zips (~5k records)")
     ap.add_argument("--keep", metavar="DIR", help="build into DIR and keep it (default: a temp dir, removed)")
     ap.add_argument("--child", choices=["marsad", "stock"], help=argparse.SUPPRESS)
@@ -170,12 +226,19 @@ def main() -> None:
     print(f"corpus: {', '.join(paths)}; replicate x{a.replicate}; procs {a.procs}; "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
     rows = []
+    lucene: list[dict] = []
+    parts: dict[str, int] = {}
     try:
         for kind in (["marsad"] if a.skip_stock else ["marsad", "stock"]):
             out = base / kind
             shutil.rmtree(out, ignore_errors=True)
             print(f"building {kind} …", flush=True)
             rows.append(_run_child(kind, paths, str(out), a.procs, a.replicate))
+            if kind == "marsad":
+                parts = index_size_by_part(out)
+        if a.lucene:
+            print("building lucene (1 thread, STORE_BODY=1 and 0) …", flush=True)
+            lucene = _lucene(paths, base, a.replicate)
     finally:
         if not a.keep:
             shutil.rmtree(base, ignore_errors=True)
@@ -187,6 +250,15 @@ def main() -> None:
         m, s = rows
         print(f"ratio marsad/stock: time {m['seconds'] / s['seconds']:.2f}, cpu {m['cpu'] / s['cpu']:.2f}, "
               f"peak memory {m['peak'] / s['peak']:.2f}, size {m['size'] / s['size']:.2f}")
+    for r in lucene:
+        print(f"{r['kind']:12} {r['docs']:8d} docs {r['seconds']:8.1f} s {r['size'] / 1e6:8.1f} MB")
+    if parts:
+        body = next((r for r in lucene if r["kind"] == "lucene+body"), None)
+        print_size_by_part(parts, body["size"] if body else None, "lucene+body")
+        if body:
+            print(f"raw corpus (JSON lines): {body['raw'] / 1e6:.1f} MB; "
+                  f"ratio marsad/lucene build time: {rows[0]['seconds'] / body['seconds']:.2f} "
+                  f"(marsad {a.procs} procs, lucene 1 thread)")
     print("targets: full build < 60 s, <= stock time, peak < 1.5 GB (x10: < 2 GB, ~10x time)")
 
 

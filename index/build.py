@@ -47,7 +47,7 @@ from whoosh.writing import MERGE_SMALL, NO_MERGE
 
 from marsad.index.records import Record, content_hash
 from marsad.index.schema import FACET_FIELDS, build_schema, versions
-from marsad.index.segwriter import FastSegmentWriter, PairAnalyzer
+from marsad.index.segwriter import FastSegmentWriter, PairAnalyzer, make_codec
 from marsad.index.store import (
     IndexDamaged,
     IndexLock,
@@ -573,7 +573,8 @@ def build_index(
         tmp = new_generation_dir(root)
         try:
             ix = windex.create_in(str(tmp), build_schema())
-            writer = ix.writer()  # holds Whoosh's own lock inside tmp; writes no documents
+            # holds Whoosh's own lock inside tmp; writes no documents
+            writer = ix.writer(codec=make_codec(), compound=False)
             pool = _Pool(tmp, procs, segment_postings, _lock_fd(lock))
             prog = _Progress(progress, None, "indexing")
             try:
@@ -758,7 +759,8 @@ def update_index(
         try:
             _link_generation(live, tmp)
             ix = windex.open_dir(str(tmp))
-            writer = ix.writer()
+            # merged segments too in Marsad's codec, as plain files (memory-mapped, not a compound file)
+            writer = ix.writer(codec=make_codec(), compound=False)
             for doc_id in replaced | pruned | {d["id"] for d in rewrites}:
                 writer.delete_by_term("id", doc_id)
             pool = _Pool(tmp, min(procs, max(1, len(jobs) // BATCH)), segment_postings, _lock_fd(lock))

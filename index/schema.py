@@ -19,7 +19,9 @@ from marsad.index.facets import FACETS
 __all__ = ["SCHEMA_VERSION", "build_schema", "versions", "FACET_FIELDS"]
 
 # Bump when fields change meaning or are added/removed, or a pickled class moves.
-SCHEMA_VERSION = 2  # 2: analyzers pickled under marsad.analyzers (the marsad namespace)
+# 2: analyzers pickled under marsad.analyzers (the marsad namespace)
+# 3: postings in Marsad's codec (index.codec: packed arrays, memory-mapped)
+SCHEMA_VERSION = 3
 
 # facet name (as the user and the JSON see it) -> index field, from the registry
 FACET_FIELDS = {f.name: f.field for f in FACETS}

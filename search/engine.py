@@ -51,8 +51,8 @@ from typing import Any
 import numpy as np
 from whoosh import query as wq
 from whoosh.reading import TermNotFound
-from whoosh.util.numeric import byte_to_length
 
+from marsad.index.codec import leaf_lengths, segment_arrays
 from marsad.search.bm25 import FIELD_B, K1
 from marsad.search.facets import ReaderData
 
@@ -62,7 +62,6 @@ BM25F_COMBINE = False  # True: textbook BM25F (one saturation per word over its 
 _POSTINGS_CACHE = 50_000  # terms kept per reader
 _POSITIONS_CACHE = 2_000
 _WHOLE_POSITIONS = 20_000  # postings up to which a term's positions are read whole and cached
-_LEN_TABLE = np.array([byte_to_length(i) for i in range(256)], dtype=np.float32)
 
 
 class Budget:
@@ -96,7 +95,16 @@ def _raw_matcher(leaf: Any, field: str, text: str) -> Any:
     return m
 
 
+def _tbytes(text: Any) -> bytes:
+    return text.encode("utf-8") if isinstance(text, str) else text
+
+
 def _read_postings(leaf: Any, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+    """(sorted docnums of the leaf, term frequencies float32), deleted documents included."""
+    sa = segment_arrays(leaf)
+    if sa is not None:  # a Marsad segment: straight from the memory-mapped arrays
+        return sa.postings(field, _tbytes(text))
+    # any other Whoosh segment (a stock W3 index): through its block matcher
     m = _raw_matcher(leaf, field, text)
     if m is None:
         return np.zeros(0, np.int64), np.zeros(0, np.float32)
@@ -125,7 +133,15 @@ def _read_postings(leaf: Any, field: str, text: str) -> tuple[np.ndarray, np.nda
     return np.concatenate(ids), np.concatenate(ws)
 
 
-def _read_positions(leaf: Any, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+def _read_positions(leaf: Any, field: str, text: str, docs: np.ndarray | None = None
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """(docnum per position, position) int64 of a term in one leaf, only in
+    ``docs`` (sorted leaf docnums) when given."""
+    sa = segment_arrays(leaf)
+    if sa is not None:
+        return sa.positions(field, _tbytes(text), docs)
+    if docs is not None:
+        return _matcher_positions_of(leaf, field, text, docs)
     m = _raw_matcher(leaf, field, text)
     if m is None:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
@@ -286,16 +302,7 @@ class Engine:
             arr = np.zeros(self.n, dtype=np.float32)
             for leaf, offset in reader.leaf_readers():
                 m = leaf.doc_count_all()
-                perdoc = getattr(leaf, "_perdoc", None)
-                col = None
-                if perdoc is not None and hasattr(perdoc, "_cached_reader"):
-                    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-                    col = perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
-                if col is not None:
-                    raw = np.fromiter((col[i] for i in range(m)), dtype=np.uint8, count=m)
-                    arr[offset:offset + m] = _LEN_TABLE[raw]
-                else:
-                    arr[offset:offset + m] = [leaf.doc_field_length(i, field, 0) or 0 for i in range(m)]
+                arr[offset:offset + m] = leaf_lengths(leaf, field)
             live = arr[self.data.live]
             avg = float(live.mean()) if len(live) and live.mean() > 0 else 1.0
             got = (arr, avg)
@@ -329,28 +336,22 @@ class Engine:
 
     def _positions_of(self, reader: Any, field: str, text: str, docs: np.ndarray
                       ) -> tuple[np.ndarray, np.ndarray]:
-        """Positions of ``text`` in the given (sorted, global) documents, read
-        from the leaves' matchers with ``skip_to`` (not cached)."""
-        out_d: list[int] = []
-        out_p: list[int] = []
+        """Positions of ``text`` in the given (sorted, global) documents only, read
+        per leaf for those documents (not cached)."""
+        out_d: list[np.ndarray] = []
+        out_p: list[np.ndarray] = []
         with self._lock:
             for leaf, offset in reader.leaf_readers():
                 n = leaf.doc_count_all()
                 local = docs[(docs >= offset) & (docs < offset + n)] - offset
                 if not len(local) or field not in leaf.schema:
                     continue
-                m = _raw_matcher(leaf, field, text)
-                if m is None:
-                    continue
-                for d in local.tolist():
-                    if not m.is_active():
-                        break
-                    m.skip_to(d)
-                    if m.is_active() and m.id() == d:
-                        ps = m.value_as("positions")
-                        out_d.extend([d + offset] * len(ps))
-                        out_p.extend(ps)
-        return np.asarray(out_d, dtype=np.int64), np.asarray(out_p, dtype=np.int64)
+                d, p = _read_positions(leaf, field, text, local)
+                out_d.append(d + offset)
+                out_p.append(p)
+        if not out_d:
+            return _NO_DOCS, _NO_DOCS
+        return np.concatenate(out_d).astype(np.int64), np.concatenate(out_p).astype(np.int64)
 
     def df(self, reader: Any, field: str, text: str) -> int:
         return len(self.postings(reader, field, text)[0])
@@ -605,6 +606,22 @@ class Engine:
         return bonus
 
 
+def _matcher_positions_of(leaf: Any, field: str, text: str, local: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of ``text`` in the given leaf documents, stepping a Whoosh matcher (skip_to)."""
+    out_d: list[int] = []
+    out_p: list[int] = []
+    m = _raw_matcher(leaf, field, text)
+    if m is None:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    for d in local.tolist():
+        if not m.is_active():
+            break
+        m.skip_to(d)
+        if m.is_active() and m.id() == d:
+            ps = m.value_as("positions")
+            out_d.extend([d] * len(ps))
+            out_p.extend(ps)
+    return np.asarray(out_d, dtype=np.int64), np.asarray(out_p, dtype=np.int64)
 
 
 def engine_for(data: ReaderData) -> Engine:

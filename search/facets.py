@@ -22,7 +22,7 @@ from __future__ import annotations
 import difflib
 import threading
 from collections import OrderedDict
-from collections.abc import Set
+from collections.abc import Iterable, Iterator, Set
 from dataclasses import dataclass, field
 from datetime import date as Date
 from functools import lru_cache
@@ -32,6 +32,7 @@ import numpy as np
 from whoosh.reading import TermNotFound
 
 from marsad.analyzers import stem
+from marsad.index.codec import hash_column, numeric_column, segment_arrays
 
 # words split and normalized as the extractors read their data (a diacritized
 # name stays one word: إدْلب -> ادلب)
@@ -191,6 +192,27 @@ def _ids(matcher: Any) -> np.ndarray:
     return np.fromiter(matcher.all_ids(), dtype=np.int32)
 
 
+def _leaf_live(leaf: Any) -> np.ndarray | None:
+    """Bool per leaf docnum (None when the leaf has no deletions)."""
+    if not leaf.has_deletions():
+        return None
+    live = np.ones(leaf.doc_count_all(), dtype=bool)
+    live[np.fromiter(leaf.deleted_docs_set, dtype=np.int64)] = False
+    return live
+
+
+def _leaf_terms(leaf: Any, fieldname: str) -> Iterator[tuple[bytes, np.ndarray]]:
+    """(term, live leaf docnums) of every term of a field of one leaf."""
+    sa = segment_arrays(leaf)
+    if sa is None:  # any other Whoosh segment: through its matchers
+        for term in leaf.lexicon(fieldname):
+            yield term, _ids(leaf.postings(fieldname, term))
+        return
+    live = _leaf_live(leaf)
+    for term, docs in sa.field_postings(fieldname):
+        yield term, (docs if live is None else docs[live[docs]])
+
+
 def _term_data(reader: Any, fieldname: str, n: int) -> TermData:
     values: list[str] = []
     docs: list[np.ndarray] = []
@@ -198,9 +220,9 @@ def _term_data(reader: Any, fieldname: str, n: int) -> TermData:
     for leaf, offset in reader.leaf_readers():
         if fieldname not in leaf.schema:
             continue
-        for term in leaf.lexicon(fieldname):
+        for term, ids in _leaf_terms(leaf, fieldname):
             text = term.decode("utf-8") if isinstance(term, bytes) else term
-            ids = _ids(leaf.postings(fieldname, term)) + offset
+            ids = ids + offset
             if not len(ids):
                 continue
             docs.append(ids)
@@ -228,10 +250,12 @@ def _date_data(reader: Any, n: int) -> DateData:
     month_known = np.ones(n, dtype=bool)
     for leaf, offset in reader.leaf_readers():
         m = leaf.doc_count_all()
-        if "date" in leaf.schema and leaf.has_column("date"):
-            col = leaf.column_reader("date", translate=False)
+        col = numeric_column(leaf, "date")  # the whole column as one array (no per-document reads)
+        if col is not None:
             # a missing date reads as the column default (a huge sentinel)
-            raw = np.fromiter((v if v and 0 < v < _MAX_USECS else 0 for v in col), dtype=np.int64, count=m)
+            raw = col.astype(np.int64) if col.dtype != np.uint64 else \
+                np.where(col < np.uint64(_MAX_USECS), col, 0).astype(np.int64)
+            raw[(raw <= 0) | (raw >= _MAX_USECS)] = 0
             # Missing dates: Whoosh writes the column default; real dates here
             # are after year 1000, so anything before counts as unknown.
             days = raw // _USECS_PER_DAY + 1
@@ -263,16 +287,40 @@ def _group_data(reader: Any, n: int) -> np.ndarray:
     group = np.arange(n, dtype=np.int32)
     if "content_hash" not in reader.schema:
         return group
+    hashes = [(hash_column(leaf), leaf, offset) for leaf, offset in reader.leaf_readers()]
+    if hashes and all(h is not None for h, _, _ in hashes):
+        # every segment has the per-document hash column (Marsad's writer): one sort
+        allh = np.concatenate([h for h, _, _ in hashes])
+        live = np.ones(n, dtype=bool)
+        for _, leaf, offset in hashes:
+            lv = _leaf_live(leaf)
+            if lv is not None:
+                live[offset:offset + len(lv)] = lv
+        docs = np.flatnonzero(live & (allh != 0))
+        hs = allh[docs]
+        order = np.lexsort((docs, hs))
+        docs, hs = docs[order], hs[order]
+        _, first, inverse = np.unique(hs, return_index=True, return_inverse=True)
+        group[docs] = docs[first][inverse]
+        return group
     # Frequencies summed leaf by leaf (a multi-reader's merged iter_field costs
     # ~1 s at 31k documents, the leaves' own ~0.1 s); a repeated hash is read
     # from the leaves holding it only (a multi-reader's postings() tries all).
     where: dict[Any, list[tuple[Any, int]]] = {}
     df: dict[Any, int] = {}
     for leaf, offset in reader.leaf_readers():
-        if "content_hash" in leaf.schema:
-            for text, ti in leaf.iter_field("content_hash"):
-                df[text] = df.get(text, 0) + ti.doc_frequency()
-                where.setdefault(text, []).append((leaf, offset))
+        if "content_hash" not in leaf.schema:
+            continue
+        sa = segment_arrays(leaf)
+        items: Iterable[tuple[Any, int]]
+        if sa is not None:  # the dictionary's df array, no per-term decoding
+            terms, dfs = sa.doc_frequencies("content_hash")
+            items = zip(terms, dfs.tolist())
+        else:
+            items = ((text, ti.doc_frequency()) for text, ti in leaf.iter_field("content_hash"))
+        for text, f in items:
+            df[text] = df.get(text, 0) + f
+            where.setdefault(text, []).append((leaf, offset))
     for text, count in df.items():
         if count > 1:  # (leaf postings leave deleted documents out)
             ids = np.concatenate([_ids(leaf.postings("content_hash", text)) + offset

@@ -22,6 +22,7 @@ from marsad.analyzers import analyze
 from marsad.index.build import record_to_doc
 from marsad.index.records import Record
 from marsad.index.schema import build_schema
+from marsad.index.segwriter import make_codec
 from marsad.index.sources import read_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -90,7 +91,7 @@ def sample_records() -> list[Record]:
 def write_index(records: list[Record], index_dir: Path) -> windex.Index:
     ix = windex.create_in(str(index_dir), build_schema())
     first_of: dict[str, str] = {}
-    w = ix.writer(limitmb=256)
+    w = ix.writer(limitmb=256, codec=make_codec())  # Whoosh's own writer, Marsad's codec
     for r in records:
         h = r.content_hash
         dup = first_of.setdefault(h, r.id)

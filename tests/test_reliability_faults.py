@@ -268,12 +268,12 @@ def test_update_killed_at_random_points_keeps_old_or_new(tmp_path, small):
 
 @pytest.fixture()
 def tmpfs(tmp_path):
-    """A 3 MB tmpfs mounted for this test, unmounted in any case."""
+    """A 1 MB tmpfs (the seeds index takes ~0.1 MB, the sample ~2 MB) mounted for this test, unmounted in any case."""
     mnt = tmp_path / "mnt"
     mnt.mkdir()
     if os.geteuid() != 0:
         pytest.skip("disk-full/read-only tests mount a tmpfs: they need root (CI runs as root)")
-    p = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mnt)], capture_output=True, text=True)
+    p = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mnt)], capture_output=True, text=True)
     if p.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here ({p.stderr.strip() or p.returncode}): "
                     "disk-full and read-only faults not exercised")
@@ -303,7 +303,7 @@ def test_disk_full_is_a_clear_error_and_the_old_index_survives(tmpfs, sample_cor
     for action in (["build"], ["build", "--procs", "1"], ["update"], ["update", "--prune"]):
         p = _finish(["index", *action, str(SEEDS), str(sample_corpus / "snn"), "--index", str(ix), "-q"])
         out = _no_traceback(p)
-        assert p.returncode != 0, f"{action}: the sample cannot fit in 3 MB, yet it succeeded"
+        assert p.returncode != 0, f"{action}: the sample cannot fit in 1 MB, yet it succeeded"
         assert "No space left on device" in out and "unchanged" in out, out
         assert (current_generation(ix), *_state(ix)[1:]) == (gen0, n0, ids0), action
         assert not _leftovers(ix)[0], f"{action} left its temporary directory on a full disk"
