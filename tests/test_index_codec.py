@@ -113,8 +113,8 @@ def test_whoosh_answers_the_same_on_both_codecs(twin_indexes):
         for q in queries:
             if isinstance(q, wq.Prefix):
                 continue
-            mask, _ = eng.evaluate(sb.reader(), q, False, float("inf"))
-            assert np.flatnonzero(mask).tolist() == sorted(sb.docs_for_query(q)), q
+            docs_found, _ = eng.evaluate(sb.reader(), q, False, float("inf"))  # sorted docnums
+            assert docs_found.tolist() == sorted(sb.docs_for_query(q)), q
         some = [q for q in queries if isinstance(q, wq.Phrase) and sb.search(q, limit=None)]
         assert len(some) >= 6  # the phrases do match something
         by_date = wq.Term("body", words[0])
