@@ -19,7 +19,7 @@ __all__ = ["stem_analyzer", "exact_analyzer", "analyzer_for", "analyze", "ANALYZ
 
 # Bump when the code of tokenizer, normalizer or stemmer changes meaning; the
 # data files' hash is added by analyzer_version().
-ANALYZER_VERSION = "2"  # 2: zero-width and bidi format marks no longer split a word
+ANALYZER_VERSION = "3"  # 2: zero-width and bidi format marks no longer split a word; 3: لـ+stop word stays whole
 LEVELS = ("stem", "exact")
 
 

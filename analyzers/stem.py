@@ -224,7 +224,10 @@ def detached_clitic_ok(whole: str, rest: str) -> bool:
     The tatweel is strong evidence of a clitic, so only a common word that
     is much commoner than its remainder keeps it (a stretched ``كـبير``).
     """
-    if len(rest) < 2:
+    # a stop word after the tatweel (لـما, بـهذا) is one function word stretched
+    # for layout: kept whole, as when written plainly, so the stem level drops
+    # or keeps it exactly when the exact level does (per-word analysis relies on it)
+    if len(rest) < 2 or rest in stopwords():
         return False
     lex = _lexicon()
     return not lex.get(whole, 0) >= max(10, 10 * lex.get(rest, 0))

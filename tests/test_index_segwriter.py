@@ -84,3 +84,33 @@ def test_segment_equals_whoosh_add_document(tmp_path, sample_corpus):
         for d in range(len(docs)):
             assert ra.doc_field_length(d, f) == rb.doc_field_length(d, f)
     assert list(ra.column_reader("date", translate=False)) == list(rb.column_reader("date", translate=False))
+
+
+def test_stretched_stop_word_is_analysed_like_its_plain_form():
+    """لِـمَـا / بـهـذا: a clitic before a stop word, stretched for layout, is the plain
+    word (both levels agree), so the one-pass analysis stays per-word for them."""
+    pa = PairAnalyzer()
+    for stretched, plain in (("لِـمَـا", "لما"), ("بـهـذا", "بهذا"), ("فـهـو", "فهو")):
+        for an in (stem_analyzer(), exact_analyzer()):
+            assert [t.text for t in an(stretched)] == [t.text for t in an(plain)]
+        pa.analyze(f"قال {stretched} جرى في حلب")
+        assert not pa.last_slow
+
+
+def test_one_odd_word_slows_only_its_own_text():
+    """A word the two levels treat differently sends its text down the full
+    chains; the next texts stay on the per-word path (before, one such word
+    turned the fast path off for the rest of the worker's documents)."""
+    from marsad.index import segwriter
+
+    pa = PairAnalyzer()
+    pa._cache["حلب"] = segwriter._NONLOCAL  # as if the levels disagreed on it
+    text = "قصف في حلب وريفها"
+    stem, exact, _, _ = pa.analyze(text)
+    assert pa.last_slow and pa.fast
+    want = {}
+    for t in stem_analyzer()(text, positions=True):
+        want.setdefault(t.text.encode(), []).append(t.pos)
+    assert stem == want
+    pa.analyze("القوات الروسية في سوريا")
+    assert not pa.last_slow
