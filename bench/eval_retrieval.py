@@ -309,6 +309,11 @@ ABLATIONS: list[tuple[str, dict[str, Any]]] = [
     ("k1 2.0", {"marsad.search.engine.K1": 2.0}),
     ("body b 0.5", {"marsad.search.engine.FIELD_B": {"body": 0.5, "body_exact": 0.5}}),
     ("textbook BM25F (one saturation)", {"marsad.search.engine.BM25F_COMBINE": True}),
+    ("BM25F, title boost 3.0", {"marsad.search.engine.BM25F_COMBINE": True, "marsad.search.query.TITLE_BOOST": 3.0}),
+    ("BM25F, no exact twin", {"marsad.search.engine.BM25F_COMBINE": True, "marsad.search.query.EXACT_BOOST": 0.0}),
+    ("proximity bonus x4", {"marsad.search.service.PROXIMITY_BOOST": 4.0}),
+    ("long queries never loosened", {"marsad.search.service.RELAX_BELOW": 0}),
+    ("loosened below 100 results", {"marsad.search.service.RELAX_BELOW": 100}),
 ]
 
 

@@ -546,8 +546,38 @@ class Engine:
             score *= q.boost
         return cur, score
 
+    def any_of(self, reader: Any, parts: list[wq.Query], scored: bool, budget: Budget | float,
+               within: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+        """The documents matching any of ``parts``: (sorted docnums, summed
+        scores or None, how many of the parts each matches). A minimum-should-match
+        keeps ``counts >= k``; the budget is checked between parts."""
+        if not isinstance(budget, Budget):
+            budget = Budget(budget)
+        got: list[Result] = []
+        for sub in parts:
+            if got and budget.out():
+                break
+            got.append(self.evaluate(reader, sub, scored, budget, within))
+        if not got:
+            return _NO_DOCS, None, np.zeros(0, np.int32)
+        docs, where = _union_index([d for d, _ in got])
+        counts = np.zeros(len(docs), dtype=np.int32)
+        score = np.zeros(len(docs), dtype=np.float32) if scored else None
+        for (_d, s), at in zip(got, where):
+            counts[at] += 1
+            if score is not None and s is not None:
+                score[at] += s
+        return docs, score, counts
+
     def _or(self, reader: Any, q: wq.Or, scored: bool, budget: Budget, within: np.ndarray | None) -> Result:
-        """Union with the parts' scores added up."""
+        """Union with the parts' scores added up (``minmatch``: at least that many parts)."""
+        if getattr(q, "minmatch", 0) > 1:
+            docs, score, counts = self.any_of(reader, list(q.subqueries), scored, budget, within)
+            ok = counts >= q.minmatch
+            docs, score = docs[ok], None if score is None else score[ok]
+            if score is not None and q.boost != 1.0:
+                score *= q.boost
+            return docs, score
         # one word's fields (an OR of plain terms) are read together; the
         # budget is checked between words, expansions, clauses
         check = not all(isinstance(c, (wq.Term, wq.Phrase)) for c in q.subqueries)

@@ -26,6 +26,7 @@ proximity in the body.
 """
 from __future__ import annotations
 
+import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -59,13 +60,18 @@ from marsad.search.results import notice
 
 __all__ = ["parse", "compile_query", "lift_filters", "CompiledQuery", "QueryParseError", "QueryTooComplex",
            "Word", "Phrase", "FieldFilter", "Not", "And", "Or", "parse_date_value",
-           "TITLE_BOOST", "EXACT_BOOST"]
+           "TITLE_BOOST", "EXACT_BOOST", "Relaxable"]
 
 # Ranking knobs (checked on blind-judged queries with bench/eval_retrieval.py --ablations).
 TITLE_BOOST = 1.5  # chosen on the tuning queries of tests/data/retrieval (bench/eval_retrieval.py --ablations)
 EXACT_BOOST = 0.5  # weight of the exact-level twin clause
 PROXIMITY_BOOST = 1.0  # times the mean idf of each adjacent pair standing close
 PROXIMITY_SLOP = 3
+# Long queries (issue 13): an AND of RELAX_MIN_WORDS or more words that finds too few
+# articles (search.service.RELAX_BELOW) may be loosened to "at least k of its M words",
+# k no lower than ceil(M * RELAX_FLOOR).
+RELAX_MIN_WORDS = 3
+RELAX_FLOOR = 0.5
 FUZZY_DECAY = 0.3  # score weight per edit of a word~ expansion (the word itself: 1)
 MAX_DEPTH = 12
 
@@ -453,6 +459,18 @@ def date_range_query(start: Date | None, stop: Date | None) -> wq.Query:
 
 
 @dataclass
+class Relaxable:
+    """A top-level AND of ``len(parts)`` words that may be loosened to
+    "at least ``floor`` of them": each word's clause, the exclusions that stay
+    required, and the optional exact-level boosts."""
+
+    parts: list[wq.Query]
+    negative: wq.Query | None
+    boost: wq.Query | None
+    floor: int
+
+
+@dataclass
 class CompiledQuery:
     """What the service needs from a query."""
 
@@ -468,6 +486,8 @@ class CompiledQuery:
     proximity: list[str] = field(default_factory=list)  # stems whose nearness re-scores the top hits
     filters: dict[str, list[str]] = field(default_factory=dict)  # top-level field filters, as facet selections
     rest: str = ""  # the query text without those filters
+    relax: Relaxable | None = None  # how to loosen a long AND that finds too little
+
 
     def explain(self) -> str:
         prox = f"\nproximity: {' '.join(self.proximity)}" if self.proximity else ""
@@ -485,6 +505,8 @@ class _Compiler:
         self.scan_cap = MAX_EXPANSION_SCAN
         self._cache: dict[tuple[str, str], list[tuple[str, str]]] = {}
         self._cut: set[str] = set()  # prefixes whose scan hit scan_cap
+        self.top: Node | None = None  # the top-level node (its AND's parts are kept for relaxing)
+        self.top_parts: tuple[list[wq.Query], list[wq.Query]] | None = None
 
     def share_expansions(self, ast: Node) -> None:
         """Share the query's expansion and scan budgets among its distinct
@@ -732,6 +754,8 @@ class _Compiler:
         parts = [p for p in (self.compile(c, positive) for c in children) if p is not None]
         pos = [p for p in parts if not isinstance(p, wq.Not)]
         neg = [p.query for p in parts if isinstance(p, wq.Not)]
+        if node is self.top and all(isinstance(c, (Word, Phrase, Not)) for c in children):
+            self.top_parts = (pos, neg)
         if not pos and not neg:
             return None
         base = (pos[0] if len(pos) == 1 else wq.And(pos)) if pos else wq.Every()
@@ -782,6 +806,7 @@ def compile_query(q: str, reader: Any, data: ReaderData | None = None, exact: bo
         ast, lifted, rest = lift_filters(q, ast)
         comp = _Compiler(reader, data, exact)
         comp.share_expansions(ast)
+        comp.top = ast
         main = comp.compile(ast)
     except QueryParseError as e:
         fallback, lifted, rest = True, {}, q
@@ -791,6 +816,7 @@ def compile_query(q: str, reader: Any, data: ReaderData | None = None, exact: bo
             raise _too_complex(count_terms(ast)) from None
         comp = _Compiler(reader, data, exact)
         comp.share_expansions(ast)
+        comp.top = ast
         main = comp.compile(ast)
     cq = comp.cq
     cq.ast, cq.fallback, cq.filters, cq.rest = ast, fallback, lifted, rest
@@ -801,9 +827,14 @@ def compile_query(q: str, reader: Any, data: ReaderData | None = None, exact: bo
     boosts = list(comp.boosts)
     cq.proximity = _proximity(ast, comp)
     cq.match = main
+    opt = None
     if boosts and not cq.empty:
         opt = wq.Or(boosts, boost=EXACT_BOOST) if len(boosts) > 1 else boosts[0].with_boost(EXACT_BOOST)
         cq.scored = wq.AndMaybe(main, opt)
     else:
         cq.scored = main
+    if comp.top_parts is not None and len(comp.top_parts[0]) >= RELAX_MIN_WORDS:
+        pos, neg = comp.top_parts
+        cq.relax = Relaxable(pos, None if not neg else neg[0] if len(neg) == 1 else wq.Or(neg), opt,
+                             max(1, math.ceil(len(pos) * RELAX_FLOOR)))
     return cq

@@ -31,6 +31,8 @@ NOTICES = {
     "unknown_value": "لا توجد في الفهرس قيمة «{value}» في {label}",
     "partial": "تجاوز البحث المهلة المسموحة، فالنتائج جزئية: بحسب ما فُحص من الكلمات حتى الآن",
     "past_last_page": "الصفحة {page} بعد آخر صفحة من النتائج",
+    "relaxed": "لم تجمع المقالات كل الكلمات إلا في نتائج قليلة، فتُعرض المقالات التي تطابق {k} من {m} كلمات على الأقل، "
+               "الأكثر تطابقًا أولًا",
 }
 
 
@@ -97,6 +99,9 @@ class SearchResult:
     query_filters: dict[str, list[str]] = field(default_factory=dict)
     query_rest: str = ""
     notice_codes: list[str] = field(default_factory=list)  # one per notice: "fallback", "partial", ...
+    # which documents the words selected: {"mode": "all"} (every word), or a long query loosened to
+    # {"mode": "some", "required": k, "of": m} (at least k of its m words; more matched words rank first)
+    match: dict[str, Any] = field(default_factory=lambda: {"mode": "all"})
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

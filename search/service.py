@@ -51,7 +51,14 @@ from marsad.search.facets import (
     unknown_value,
 )
 from marsad.search.highlight import MAX_HIGHLIGHT_CHARS, make_snippet, mark_all, word_terms
-from marsad.search.query import PROXIMITY_BOOST, PROXIMITY_SLOP, TITLE_BOOST, CompiledQuery, compile_query
+from marsad.search.query import (
+    PROXIMITY_BOOST,
+    PROXIMITY_SLOP,
+    TITLE_BOOST,
+    CompiledQuery,
+    Relaxable,
+    compile_query,
+)
 from marsad.search.request import SearchRequest, SearchRequestError, bilingual, unknown_facet
 from marsad.search.results import FacetResult, Hit, SearchResult, notice
 
@@ -59,6 +66,7 @@ __all__ = ["run", "more_like_this", "get_document", "facet_values", "weighting",
            "suggest", "warm"]
 
 PROXIMITY_WINDOW = 100  # top documents re-scored by the nearness of the query words
+RELAX_BELOW = 20  # a long AND that finds fewer results than this is loosened (search.query.Relaxable)
 
 
 def weighting() -> scoring.WeightingModel:
@@ -295,6 +303,82 @@ def _resolve_selection(data: ReaderData, filters: Any, notices: list[tuple[str, 
 
 
 
+def _live(data: ReaderData, docs: np.ndarray, score: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+    if len(docs):
+        live = data.live[docs]
+        if not live.all():
+            return docs[live], None if score is None else score[live]
+    return docs, score
+
+
+def _masks(data: ReaderData, docs: np.ndarray, request: SearchRequest, selected: dict[str, tuple[str, ...]]
+           ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], np.ndarray]:
+    """(key, date mask, per-facet selection masks, all filters) over ``docs``.
+
+    Under collapsing a group of copies is one result: filters and facet counts
+    read its leader's values (``key``), so every count is what a click yields."""
+    key = data.group[docs].astype(np.int64) if request.collapse else docs
+    keep = np.ones(len(docs), dtype=bool)
+    if request.date_from or request.date_to:
+        o = data.dates.ordinal[key]
+        rng = o > 0
+        if request.date_from:
+            rng &= o >= request.date_from.toordinal()
+        if request.date_to:
+            rng &= o <= request.date_to.toordinal()
+        keep &= rng
+    sel = {name: FACETS[name].restrict(data, key, vals) for name, vals in selected.items()}
+    final = keep.copy()
+    for m in sel.values():
+        final &= m
+    return key, keep, sel, final
+
+
+def _groups(key: np.ndarray, mask: np.ndarray, collapse: bool) -> int:
+    """How many results ``mask`` keeps (groups of copies once under collapsing)."""
+    return len(distinct(key[mask])) if collapse else int(np.count_nonzero(mask))
+
+
+def _relax(eng: Engine, reader: Any, data: ReaderData, rel: Relaxable, scored: bool, budget: Budget,
+           request: SearchRequest, selected: dict[str, tuple[str, ...]], strict: int) -> Any:
+    """A long AND that found fewer than ``RELAX_BELOW`` results, loosened to
+    "at least k of its M words": the largest k from M-1 down to ``rel.floor``
+    that finds that many (else the floor). Scores are tiered by how many
+    words a document matches (more first), BM25 within a tier; the score's
+    remainder modulo the returned tier width is the BM25 score. ``None`` when
+    loosening finds nothing more than the strict AND."""
+    m = len(rel.parts)
+    docs, score, counts = eng.any_of(reader, rel.parts, scored, budget)
+    if len(docs):
+        live = data.live[docs]
+        docs, counts, score = docs[live], counts[live], None if score is None else score[live]
+    if rel.negative is not None and len(docs):
+        neg, _ = eng.evaluate(reader, rel.negative, False, budget, docs)
+        if len(neg):
+            keep = ~np.isin(docs, neg)
+            docs, counts, score = docs[keep], counts[keep], None if score is None else score[keep]
+    if scored and score is not None and rel.boost is not None and len(docs):
+        d2, s2 = eng.evaluate(reader, rel.boost, True, budget, docs)
+        if s2 is not None:
+            score[np.searchsorted(docs, d2)] += s2
+    masks = _masks(data, docs, request, selected)
+    key, final = masks[0], masks[3]
+    k = m - 1
+    while k > rel.floor and _groups(key, final & (counts >= k), request.collapse) < RELAX_BELOW:
+        k -= 1
+    if k < 1 or _groups(key, final & (counts >= k), request.collapse) <= strict:
+        return None
+    ok = counts >= k
+    docs, counts = docs[ok], counts[ok]
+    width = 0.0
+    if score is not None:
+        score = score[ok]
+        # a tier is wider than any BM25 score plus the proximity bonus
+        width = float(np.ceil(score.max() * 2 + 100)) if len(score) else 1.0
+        score = score + (counts - k).astype(np.float32) * np.float32(width)
+    return docs, score, _masks(data, docs, request, selected), (k, m, width or 1.0)
+
+
 def run(index: Any, request: SearchRequest) -> SearchResult:
     """Answer one search request (see the module docstring).
 
@@ -312,33 +396,22 @@ def run(index: Any, request: SearchRequest) -> SearchResult:
         eng = engine_for(data)
         use_scores = request.sort == "relevance" and not cq.empty
         budget = Budget(deadline)
-        docs, score = eng.evaluate(reader, cq.scored if use_scores else cq.match, use_scores, budget)
+        docs, score = _live(data, *eng.evaluate(reader, cq.scored if use_scores else cq.match, use_scores,
+                                                 budget))
         partial = budget.partial
-        if len(docs):
-            live = data.live[docs]
-            if not live.all():
-                docs, score = docs[live], None if score is None else score[live]
-        # under collapsing a group of copies is one result: filters and facet
-        # counts read its leader's values, so every count is what a click yields
-        key = data.group[docs].astype(np.int64) if request.collapse else docs
-        keep = np.ones(len(docs), dtype=bool)
-        if request.date_from or request.date_to:
-            o = data.dates.ordinal[key]
-            rng = o > 0
-            if request.date_from:
-                rng &= o >= request.date_from.toordinal()
-            if request.date_to:
-                rng &= o <= request.date_to.toordinal()
-            keep &= rng
         selected = _resolve_selection(data, request.filters, notices)
         # field filters typed at the top of the query count as ticked facet values
         from_query = _resolve_selection(data, cq.filters, notices)
         for name, vals in from_query.items():
             selected[name] = tuple(dict.fromkeys(selected.get(name, ()) + vals))
-        sel = {name: FACETS[name].restrict(data, key, vals) for name, vals in selected.items()}
-        final = keep.copy()
-        for m in sel.values():
-            final &= m
+        key, keep, sel, final = _masks(data, docs, request, selected)
+        matched = None
+        if cq.relax is not None and not partial and _groups(key, final, request.collapse) < RELAX_BELOW:
+            relaxed = _relax(eng, reader, data, cq.relax, use_scores, budget, request, selected,
+                             _groups(key, final, request.collapse))
+            if relaxed is not None:
+                docs, score, (key, keep, sel, final), matched = relaxed
+                notices.append(notice("relaxed", k=matched[0], m=matched[1]))
         facets: dict[str, FacetResult] = {}
         for name, facet in FACETS.items():
             m = keep
@@ -371,6 +444,8 @@ def run(index: Any, request: SearchRequest) -> SearchResult:
             kept = _collapse(order, data, request.collapse) if request.collapse else range(len(order))
             ranked = [(None, int(order[i])) for i in list(kept)[: need]]
         page_items = ranked[start:need]
+        if matched is not None:  # show the BM25 score, not the tier that ranked it
+            page_items = [(None if sc is None else sc % matched[2], d) for sc, d in page_items]
         hits = [_hit(s, data, d, sc, cq, request.highlight) for sc, d in page_items]
 
         suggestion = None
@@ -388,6 +463,7 @@ def run(index: Any, request: SearchRequest) -> SearchResult:
         notices=[text for _, text in notices], notice_codes=[code for code, _ in notices], fallback=cq.fallback, suggestion=suggestion, partial=partial, sort=request.sort,
         total_docs=total_docs, query_filters={k: list(v) for k, v in from_query.items()},
         query_rest=cq.rest,
+        match={"mode": "all"} if matched is None else {"mode": "some", "required": matched[0], "of": matched[1]},
     )
     return result
 

@@ -94,6 +94,12 @@ def _schemas() -> dict[str, Any]:
         "query_filters": _per_facet(STRS, required=False),
         "query_rest": {**STR, "description": "the query without the field filters typed in it"},
         "notice_codes": {"type": "array", "items": {"type": "string", "enum": sorted(NOTICES)}},
+        "match": {"type": "object", "additionalProperties": False, "required": ["mode"],
+                  "properties": {"mode": {"type": "string", "enum": ["all", "some"]},
+                                 "required": {"type": "integer", "minimum": 1},
+                                 "of": {"type": "integer", "minimum": 1}},
+                  "description": "all: every query word matched; some: a long query that found too few articles "
+                                 "with all its words, loosened to at least `required` of its `of` words"},
         "facet_info": _per_facet(_ref("FacetInfo")),
     }, description="the same object as `marsad search --json`")
     evidence = _closed({
