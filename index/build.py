@@ -84,9 +84,10 @@ DEFAULT_PROCS = max(1, os.cpu_count() or 1)
 # keep both busy, little enough to bound memory.
 BATCH = 64
 QUEUE_PER_WORKER = 4
-# A worker starts a new segment past this many postings (bounds its memory:
-# ~6M postings of the in-memory inverted index are a few hundred MB).
-SEGMENT_POSTINGS = 6_000_000
+# A worker starts a new segment past this many postings (bounds its memory: the
+# one-pass writer counts every token of both levels, 12M of them are a few hundred MB
+# of int32 arrays, at most ~1 GB while the segment is sorted and written).
+SEGMENT_POSTINGS = 12_000_000
 MAX_LISTED_SKIPS = 50
 # A rebuild (or an update --prune) that would leave fewer than this share of the
 # live index's documents is refused unless ``allow_shrink``: a path typo, an

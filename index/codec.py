@@ -55,7 +55,7 @@ from whoosh.reading import TermInfo, TermNotFound
 from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length
 
-__all__ = ["MarsadCodec", "SegmentArrays", "segment_arrays", "leaf_lengths", "numeric_column", "BlockColumn",
+__all__ = ["MarsadCodec", "encode_many", "SegmentArrays", "segment_arrays", "leaf_lengths", "numeric_column", "BlockColumn",
            "hash_column", "hash_value", "HASH_COLUMN", "HASH_COLUMN_NAME", "size_by_part", "MAGIC"]
 
 MAGIC = b"MARSAD-TERMS 1\n"
@@ -150,6 +150,100 @@ def _encode(docs: Any, weights: Any, positions: Any, counts: Any) -> tuple[int, 
         pcode = _uint_code(int(pg.max()))
         parts.append(pg.astype(_UINTS[pcode]).tobytes())
     return _kind(dcode, tcode, pcode), b"".join(parts)
+
+
+_SIZES = np.array([1, 2, 4], dtype=np.int64)
+_CHUNK = 500_000  # postings encoded at once by add_terms (bounds the encoder's temporary arrays)
+
+
+def _codes(maxima: np.ndarray) -> np.ndarray:
+    """:func:`_uint_code` of every value."""
+    return (maxima >= 1 << 8).astype(np.int64) + (maxima >= 1 << 16)
+
+
+def _scatter(out: np.ndarray, values: np.ndarray, owner: np.ndarray, first: np.ndarray, at: np.ndarray,
+             code: np.ndarray, floats: np.ndarray | None = None) -> None:
+    """Write ``values`` (element i belongs to term ``owner[i]``, whose part starts at
+    byte ``at[t]`` and whose elements start at index ``first[t]``) into ``out``, each
+    in its term's dtype: ``code`` 0/1/2 = uint8/16/32, or float32 where ``floats``."""
+    idx = np.arange(len(values), dtype=np.int64) - first[owner]
+    size = _SIZES[code[owner]]
+    if floats is not None:
+        size = np.where(floats[owner], 4, size)
+    offset = at[owner] + idx * size
+    for width, dt in ((1, _UINTS[0]), (2, _UINTS[1]), (4, _UINTS[2]), (4, _F4)):
+        sel = size == width
+        if floats is not None:
+            sel &= floats[owner] if dt is _F4 else ~floats[owner]
+        elif dt is _F4:
+            continue
+        if not sel.any():
+            continue
+        raw = values[sel].astype(dt).view(np.uint8).reshape(-1, width)
+        out[(offset[sel][:, None] + np.arange(width)).ravel()] = raw.ravel()
+
+
+def encode_many(docs: np.ndarray, weights: np.ndarray, starts: np.ndarray,
+                positions: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_encode` of many terms at once, byte for byte: ``docs``/``weights``
+    are every term's postings back to back (term t's are ``starts[t]:starts[t+1]``,
+    ``starts`` ending with their total), ``positions`` (positional fields) every
+    posting's positions back to back, ``weights`` then being their counts.
+    Returns (kinds uint8, the bytes uint8, each term's byte offset, with the end).
+
+    >>> k, b, off = encode_many(np.array([3, 9, 1]), np.array([1., 1., 2.]), np.array([0, 2, 3]))
+    >>> k.tolist(), b.tolist(), off.tolist()
+    ([0, 4], [3, 6, 1, 2], [0, 2, 4])
+    """
+    docs = np.asarray(docs, dtype=np.int64)
+    w = np.asarray(weights, dtype=np.float64)
+    starts = np.asarray(starts, dtype=np.int64)
+    first, n = starts[:-1], np.diff(starts)
+    nt = len(n)
+    if nt == 0:
+        return np.zeros(0, np.uint8), np.zeros(0, np.uint8), np.zeros(1, np.int64)
+    owner = np.repeat(np.arange(nt), n)
+    gaps = np.diff(docs, prepend=0)
+    gaps[first] = docs[first]
+    dcode = _codes(np.maximum.reduceat(gaps, first))
+    ones = np.minimum.reduceat(w == 1.0, first).astype(bool)
+    integral = np.minimum.reduceat((w == np.floor(w)) & (w >= 0), first).astype(bool)
+    wcode = _codes(np.maximum.reduceat(w, first))
+    tcode = np.where(ones, 0, np.where(integral, 1 + wcode, 4))
+    dbytes = n * _SIZES[dcode]
+    wc = np.clip(tcode - 1, 0, 2)  # the uint dtype of integral weights
+    tbytes = np.where(tcode == 0, 0, np.where(tcode == 4, 4, _SIZES[wc])) * n
+    pcode = np.zeros(nt, dtype=np.int64)
+    pbytes = np.zeros(nt, dtype=np.int64)
+    if positions is not None and len(positions):
+        pos = np.asarray(positions, dtype=np.int64)
+        counts = w.astype(np.int64)
+        pstart_post = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        pg = np.diff(pos, prepend=0)
+        pg[pstart_post] = pos[pstart_post]  # the first position of each document is absolute
+        per_term = np.add.reduceat(counts, first)
+        pfirst = np.concatenate(([0], np.cumsum(per_term)[:-1]))
+        has = per_term > 0
+        pmax = np.zeros(nt, dtype=np.int64)
+        if has.any():  # reduceat over the terms that have positions (an empty range would read one)
+            pmax[has] = np.maximum.reduceat(pg, pfirst[has])
+        pcode = np.where(has, _codes(pmax), 0)
+        pbytes = per_term * _SIZES[pcode]
+    total = dbytes + tbytes + pbytes
+    off = np.concatenate(([0], np.cumsum(total))).astype(np.int64)
+    out = np.zeros(int(off[-1]), dtype=np.uint8)
+    _scatter(out, gaps, owner, first, off[:-1], dcode)
+    wt = tcode != 0
+    if wt.any():
+        keep = wt[owner]
+        # the weights' part of term t starts after its gaps; index elements among the kept terms only
+        kfirst = np.concatenate(([0], np.cumsum(np.where(wt, n, 0))[:-1]))
+        _scatter(out, w[keep], owner[keep], kfirst, off[:-1] + dbytes, wc, floats=tcode == 4)
+    if pbytes.any():
+        powner = np.repeat(np.arange(nt), per_term)
+        _scatter(out, pg, powner, pfirst, off[:-1] + dbytes + tbytes, pcode)
+    kinds = (dcode | (tcode << 2) | (pcode << 5)).astype(np.uint8)
+    return kinds, out, off
 
 
 def _positional(fmt: Any) -> bool:
@@ -366,6 +460,37 @@ class MarsadFieldWriter(base.FieldWriter):
         cur["kind"].append(kind)
         self._post.write(data)
         self._at += len(data)
+
+    def add_terms(self, terms: list[bytes], docs: np.ndarray, weights: np.ndarray, starts: np.ndarray,
+                  positions: np.ndarray | None = None, variants: list[Any] | None = None) -> None:
+        """Many sorted terms at once (:func:`encode_many`'s arguments): the
+        same bytes as :meth:`add_term` term by term, without a Python step per term."""
+        cur = self._cur
+        if cur["positional"] and cur["from"] is None:
+            if positions is None or int(np.asarray(weights).sum()) != len(positions):
+                raise ValueError(f"MarsadCodec: {cur['name']} needs positions, one per unit of weight")
+        else:
+            positions = None
+        starts = np.asarray(starts, dtype=np.int64)
+        if cur["from"] is not None and (variants is None or len(variants) != len(terms)):
+            raise ValueError(f"MarsadCodec: {cur['name']} is derived: one variant list per term")
+        # encoded in slices of whole terms: the encoder's temporaries grow with what it is given
+        wcum = np.concatenate(([0], np.cumsum(np.asarray(weights, dtype=np.int64)))) if positions is not None \
+            else None
+        cuts = np.searchsorted(starts, np.arange(_CHUNK, int(starts[-1]), _CHUNK)) if len(starts) else []
+        bounds = sorted({0, len(terms), *[int(c) for c in cuts if 0 < c < len(terms)]})
+        for a, b in zip(bounds, bounds[1:]):
+            lo, hi = int(starts[a]), int(starts[b])
+            kinds, data, off = encode_many(docs[lo:hi], weights[lo:hi], starts[a:b + 1] - lo,
+                                           None if wcum is None else positions[wcum[lo]:wcum[hi]])
+            if cur["from"] is not None:
+                cur["var"].extend(variants[a:b])
+            cur["terms"].extend(terms[a:b])
+            cur["df"].extend(np.diff(starts[a:b + 1]).tolist())
+            cur["poff"].extend((off[:-1] + self._at).tolist())
+            cur["kind"].extend(kinds.tolist())
+            self._post.write(data.tobytes())
+            self._at += int(off[-1])
 
     # Whoosh's posting-by-posting protocol
     def start_term(self, btext: bytes) -> None:

@@ -28,8 +28,9 @@ from __future__ import annotations
 from array import array
 from typing import Any
 
+import numpy as np
 from whoosh.analysis import CompositeAnalyzer
-from whoosh.formats import Frequency, Positions
+from whoosh.formats import Positions
 from whoosh.writing import SegmentWriter
 
 from marsad.analyzers import exact_analyzer, stem, stem_analyzer
@@ -91,6 +92,73 @@ class PairAnalyzer:
         # True when the last analyze() fell back to the two full chains (a word
         # the levels treat differently): its stem positions are then not derivable
         self.last_slow = False
+        # the array path (analyze_ids): surface word -> exact term id (-1 dropped,
+        # -2 analysed differently by the two levels), the term tables, exact id -> stem id
+        self._ids: dict[str, int] = {}
+        self.eterms: list[bytes] = []
+        self.sterms: list[bytes] = []
+        self._eid: dict[bytes, int] = {}
+        self._sid: dict[bytes, int] = {}
+        self.stem_of: list[int] = []  # -1: an exact term seen only in whole-text analysis
+        self.stem_conflict = False  # one exact term met two stems: stem positions not derivable
+
+    def exact_id(self, e: bytes, s: bytes | None = None) -> int:
+        """The id of exact term ``e`` (registered on first sight), linked to stem ``s``."""
+        i = self._eid.get(e)
+        sid = -1 if s is None else self.stem_id(s)
+        if i is None:
+            i = self._eid[e] = len(self.eterms)
+            self.eterms.append(e)
+            self.stem_of.append(sid)
+        elif sid >= 0 and self.stem_of[i] != sid:
+            if self.stem_of[i] < 0:
+                self.stem_of[i] = sid
+            else:
+                self.stem_conflict = True
+        return i
+
+    def stem_id(self, s: bytes) -> int:
+        i = self._sid.get(s)
+        if i is None:
+            i = self._sid[s] = len(self.sterms)
+            self.sterms.append(s)
+        return i
+
+    def _word_id(self, w: str) -> int:
+        try:
+            r = self._cache[w] if w in self._cache else self._word(w)
+        except _NotLocal:
+            r = _NONLOCAL
+        i = -1 if r is None else -2 if r is _NONLOCAL else self.exact_id(r[0], r[1])
+        self._ids[w] = i
+        return i
+
+    def analyze_ids(self, text: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """(exact term ids, their positions) of the kept words of ``text``, in
+        order; the stem ids are ``stem_of[ids]``. ``None`` when the text needs
+        whole-text analysis (then use :meth:`analyze`).
+
+        >>> pa = PairAnalyzer()
+        >>> ids, pos = pa.analyze_ids("والقوات الأمريكية في سوريا")
+        >>> [pa.eterms[i].decode() for i in ids], pos.tolist()
+        (['والقوات', 'الامريكيه', 'سوريا'], [0, 1, 3])
+        """
+        if not self.fast:
+            return None
+        cache = self._ids
+        words = WORD_RE.findall(text)
+        try:
+            got = [cache[w] for w in words]
+        except KeyError:
+            got = [cache[w] if w in cache else self._word_id(w) for w in words]
+        a = np.array(got, dtype=np.int32)
+        keep = a >= 0
+        if len(a) and not keep.all():
+            if (a == -2).any():
+                return None
+            pos = np.flatnonzero(keep).astype(np.int32)
+            return a[keep], pos
+        return a, np.arange(len(a), dtype=np.int32)
 
     def _word(self, w: str) -> tuple[bytes, bytes] | None:
         ex = [t.text for t in self._exact(w)]
@@ -215,36 +283,38 @@ class FastSegmentWriter:
         self.pa = analyzer or PairAnalyzer()
         self.docnum = 0
         self.postings = 0
-        # field -> term -> [docs, weights, flat positions or None]
+        # field -> term -> [docs, weights, flat positions or None] (fields outside the pairs)
         self._inv: dict[str, dict[bytes, list]] = {}
-        self._pairs = [(s, e) for s, e in TEXT_PAIRS if s in self.schema and e in self.schema]
-        fmt_ok = all(type(self.schema[f].format) in (Positions, Frequency)
-                     for pair in self._pairs for f in pair)
-        if not fmt_ok:
-            self._pairs = []
+        # the one-pass pairs: both fields positional (else Whoosh's own field.index())
+        self._pairs = [(s, e) for s, e in TEXT_PAIRS if s in self.schema and e in self.schema
+                       and type(self.schema[s].format) is Positions and type(self.schema[e].format) is Positions]
+        # per pair field, tokens as arrays (term ids of the analyzer's tables, docnums, positions):
+        # "fast" chunks hold exact ids whose stems are stem_of[ids]; "own" chunks a field's own
+        # ids (whole-text analysis) as (docnum, ids, positions)
+        self._fast: dict[str, tuple[list[np.ndarray], list[np.ndarray], list[int], list[int]]] = {
+            e: ([], [], [], []) for _, e in self._pairs}
+        self._own: dict[str, list[tuple[int, np.ndarray, np.ndarray]]] = {f: [] for p in self._pairs for f in p}
         # a stem field's positions are derived from its twin's while every
         # document went through the one-pass analysis
-        self._derive = {s: type(self.schema[s].format) is Positions and type(self.schema[e].format) is Positions
-                        for s, e in self._pairs}
+        self._derive = {s: True for s, _ in self._pairs}
         self._fields = {name: self.schema[name] for name in self.schema.names()}
 
     # -- adding documents
-    def _post_terms(self, fieldname: str, terms: dict[bytes, list[int]], docnum: int) -> None:
-        positions = type(self._fields[fieldname].format) is Positions
-        inv = self._inv.get(fieldname)
-        if inv is None:
-            inv = self._inv[fieldname] = {}
-        for tb, plist in terms.items():
-            p = inv.get(tb)
-            if p is None:
-                inv[tb] = [array("I", (docnum,)), array("f", (len(plist),)),
-                           array("I", plist) if positions else None]
-            else:
-                p[0].append(docnum)
-                p[1].append(len(plist))
-                if positions:
-                    p[2].extend(plist)
-        self.postings += len(terms)
+    def _own_tokens(self, fieldname: str, index: Any, docnum: int) -> int:
+        """A pair field's own terms (Whoosh's ``field.index()`` output) as tokens; returns its length."""
+        fmt = self._fields[fieldname].format
+        tid = self.pa.stem_id if fieldname in self._derive else self.pa.exact_id
+        ids: list[int] = []
+        pos: list[int] = []
+        for tbytes, _freq, _weight, vbytes in index:
+            ps = fmt.decode_positions(vbytes)
+            ids.extend([tid(tbytes)] * len(ps))
+            pos.extend(ps)
+        order = np.argsort(np.asarray(pos, dtype=np.int64), kind="stable")
+        self._own[fieldname].append((docnum, np.asarray(ids, dtype=np.int32)[order],
+                                     np.asarray(pos, dtype=np.int32)[order]))
+        self.postings += len(ids)
+        return len(ids)
 
     def _post(self, fieldname: str, field: Any, value: Any, docnum: int) -> int:
         """A field through Whoosh's own ``field.index()``; returns its length."""
@@ -274,18 +344,35 @@ class FastSegmentWriter:
         w = self._w
         pdw = w.perdocwriter
         docnum = self.docnum
-        analysed: dict[str, tuple[dict[bytes, list[int]], int]] = {}
+        analysed: dict[str, int] = {}  # pair field -> its length in this document
         for sname, ename in self._pairs:
             text = fields.get(sname)
             if fields.get(ename) != text or text is None:  # twins must hold the same text to share a pass
-                if text is not None or fields.get(ename) is not None:
-                    self._derive[sname] = False
+                for f in (sname, ename):
+                    if fields.get(f) is not None:
+                        self._derive[sname] = False
+                        analysed[f] = self._own_tokens(f, self._fields[f].index(fields[f]), docnum)
                 continue
+            got = self.pa.analyze_ids(text)
+            if got is not None:
+                ids, pos = got
+                chunk = self._fast[ename]
+                chunk[0].append(ids)
+                chunk[1].append(pos)
+                chunk[2].append(docnum)
+                chunk[3].append(len(ids))
+                analysed[sname] = analysed[ename] = len(ids)
+                self.postings += 2 * len(ids)
+                continue
+            # whole-text analysis: no exact -> stem map to derive from
+            self._derive[sname] = False
             st, ex, ns, ne = self.pa.analyze(text)
-            if self.pa.last_slow:  # whole-text analysis: no exact -> stem map to derive from
-                self._derive[sname] = False
-            analysed[ename] = (ex, ne)
-            analysed[sname] = (st, ns)
+            for f, terms, n, tid in ((sname, st, ns, self.pa.stem_id), (ename, ex, ne, self.pa.exact_id)):
+                ids = np.fromiter((tid(t) for t, pl in terms.items() for _ in pl), dtype=np.int32, count=n)
+                pos = np.fromiter((p for pl in terms.values() for p in pl), dtype=np.int32, count=n)
+                self._own[f].append((docnum, ids, pos))
+                analysed[f] = n
+                self.postings += n
 
         pdw.start_doc(docnum)
         try:
@@ -299,9 +386,7 @@ class FastSegmentWriter:
                 length = 0
                 if field.indexed:
                     if fieldname in analysed:
-                        terms, n = analysed[fieldname]
-                        self._post_terms(fieldname, terms, docnum)
-                        length = n if field.scorable else 0
+                        length = analysed[fieldname] if field.scorable else 0
                     else:
                         length = self._post(fieldname, field, value, docnum)
                 sv = value if field.stored else None
@@ -319,19 +404,58 @@ class FastSegmentWriter:
         return docnum
 
     # -- writing the segment
-    def _variants(self, sname: str, ename: str) -> dict[bytes, list[int]] | None:
-        """stem term -> ids (rows of the exact field's sorted dictionary) of the
-        exact terms whose positions make up its positions; None if not derivable."""
-        exact = sorted(self._inv.get(ename, ()))
-        stem_of = self.pa.stem_map(exact)
-        if stem_of is None:
-            return None
-        out: dict[bytes, list[int]] = {}
-        for i, e in enumerate(exact):
-            out.setdefault(stem_of[e], []).append(i)
-        if set(out) != set(self._inv.get(sname, ())):
-            return None
-        return out
+    def _tokens(self, fieldname: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+        """(term ids, docnums, positions, already in document order) of a pair field."""
+        derived = fieldname in self._derive
+        twin = dict(self._pairs)[fieldname] if derived else fieldname
+        ids_l, pos_l, docnums, counts = self._fast[twin]
+        parts_i: list[np.ndarray] = []
+        parts_d: list[np.ndarray] = []
+        parts_p: list[np.ndarray] = []
+        # int32 throughout: a segment's token arrays are its build's largest memory
+        if ids_l:
+            ids = np.concatenate(ids_l)
+            if derived:
+                ids = np.asarray(self.pa.stem_of, dtype=np.int32)[ids]
+            parts_i.append(ids)
+            parts_d.append(np.repeat(np.asarray(docnums, dtype=np.int32), counts))
+            parts_p.append(np.concatenate(pos_l))
+        for docnum, ids_, pos_ in self._own[fieldname]:
+            parts_i.append(ids_)
+            parts_d.append(np.full(len(ids_), docnum, dtype=np.int32))
+            parts_p.append(pos_)
+        if not parts_i:
+            e = np.zeros(0, np.int32)
+            return e, e, e, True
+        return (np.concatenate(parts_i), np.concatenate(parts_d), np.concatenate(parts_p),
+                not self._own[fieldname])
+
+    @staticmethod
+    def _postings(ids: np.ndarray, docs: np.ndarray, pos: np.ndarray, table: list[bytes], in_order: bool
+                  ) -> tuple[list[bytes], np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Tokens -> (sorted term bytes, their ids, posting docnums, frequencies,
+        term starts over the postings, positions in posting order)."""
+        distinct_ids = np.unique(ids)
+        tb = [table[i] for i in distinct_ids.tolist()]
+        by_bytes = sorted(range(len(tb)), key=tb.__getitem__)
+        present = distinct_ids[by_bytes]
+        rank = np.zeros(int(distinct_ids[-1]) + 1, dtype=np.int32)
+        rank[present] = np.arange(len(present))
+        r = rank[ids]
+        # tokens arrive by document and position: a stable sort by term keeps that order
+        order = np.argsort(r, kind="stable") if in_order else np.lexsort((pos, docs, r))
+        r, d, p = r[order], docs[order], pos[order]
+        new = np.empty(len(r), dtype=bool)
+        new[0] = True
+        new[1:] = (r[1:] != r[:-1]) | (d[1:] != d[:-1])
+        ps = np.flatnonzero(new)
+        freq = np.diff(np.append(ps, len(r)))
+        pr = r[ps]
+        newterm = np.empty(len(ps), dtype=bool)
+        newterm[0] = True
+        newterm[1:] = pr[1:] != pr[:-1]
+        starts = np.append(np.flatnonzero(newterm), len(ps))
+        return [tb[i] for i in by_bytes], present, d[ps], freq, starts, p
 
     def finish(self) -> Any:
         """Write the postings and close the segment files; returns the segment."""
@@ -340,29 +464,67 @@ class FastSegmentWriter:
         w.perdocwriter.close()
         fw = w.fieldwriter
         twin = dict(self._pairs)
-        for fieldname in sorted(self._inv):
+        pair_fields = [f for p in self._pairs for f in p]
+        sorted_ids: dict[str, np.ndarray] = {}  # exact field -> its term ids in dictionary order
+        # exact fields first (a derived stem field needs its twin's dictionary), written in name order
+        built: dict[str, Any] = {}
+        for fieldname in sorted(pair_fields, key=lambda f: f in self._derive):
+            ids, docs, pos, in_order = self._tokens(fieldname)
+            if len(ids):
+                table = self.pa.sterms if fieldname in self._derive else self.pa.eterms
+                built[fieldname] = self._postings(ids, docs, pos, table, in_order)
+                if fieldname not in self._derive:
+                    sorted_ids[fieldname] = built[fieldname][1]
+        for fieldname in sorted(set(built) | set(self._inv)):
             field = self._fields[fieldname]
-            inv = self._inv[fieldname]
-            variants = None
-            if self._derive.get(fieldname):
-                variants = self._variants(fieldname, twin[fieldname])
-            if variants is not None:
-                fw.start_field(fieldname, field, derived_from=twin[fieldname])
-                for tb in sorted(inv):
-                    docs, ws, _ = inv[tb]
-                    fw.add_term(tb, docs, ws, None, variants[tb])
+            if fieldname in built:
+                terms, tids, pdocs, freq, starts, positions = built[fieldname]
+                variants = None
+                if (self._derive.get(fieldname) and not self.pa.stem_conflict
+                        and twin[fieldname] in sorted_ids):
+                    variants = self._variants(sorted_ids[twin[fieldname]], tids)
+                if variants is not None:
+                    fw.start_field(fieldname, field, derived_from=twin[fieldname])
+                    fw.add_terms(terms, pdocs, freq, starts, None, variants)
+                else:
+                    fw.start_field(fieldname, field)
+                    fw.add_terms(terms, pdocs, freq, starts, positions)
             else:
+                inv = self._inv[fieldname]
                 fw.start_field(fieldname, field)
                 for tb in sorted(inv):
-                    docs, ws, pos = inv[tb]
-                    fw.add_term(tb, docs, ws, pos)
+                    docs_, ws, pos_ = inv[tb]
+                    fw.add_term(tb, docs_, ws, pos_)
+                inv.clear()
             fw.finish_field()
-            inv.clear()
         fw.close()
         self._inv.clear()
+        for chunk in self._fast.values():
+            for lst in chunk:
+                lst.clear()
+        for own in self._own.values():
+            own.clear()
         w.pool.cleanup()
         w._assemble_segment()
         return w.get_segment()
+
+    def _variants(self, exact_ids: np.ndarray, stem_ids: np.ndarray) -> list[np.ndarray] | None:
+        """Per stem term (``stem_ids``, dictionary order), the rows of the exact
+        field's dictionary (``exact_ids``) whose positions make up its positions;
+        None if they do not cover the stem terms exactly."""
+        stem_of = np.asarray(self.pa.stem_of, dtype=np.int64)[exact_ids]
+        if (stem_of < 0).any():
+            return None
+        rank = np.full(len(self.pa.sterms), -1, dtype=np.int64)
+        rank[stem_ids] = np.arange(len(stem_ids))
+        rows_rank = rank[stem_of]
+        if (rows_rank < 0).any():
+            return None
+        order = np.argsort(rows_rank, kind="stable")
+        bounds = np.searchsorted(rows_rank[order], np.arange(len(stem_ids) + 1))
+        if (np.diff(bounds) == 0).any():  # a stem term with no exact term
+            return None
+        return np.split(order.astype(np.uint32), bounds[1:-1])
 
     def cancel(self) -> None:
         try:
