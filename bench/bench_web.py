@@ -39,6 +39,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, urlencode
 
 HERE = Path(__file__).resolve().parent
@@ -183,9 +184,47 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(index_dir: Path, port: int, threads: int) -> subprocess.Popen:
+_WRK_LUA = """
+paths = {%s}
+i = 0
+request = function()
+  i = i %% #paths + 1
+  return wrk.format("GET", paths[i])
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("WRK %%d %%f %%f %%f %%f %%d\\n", summary.requests, summary.duration / 1e6,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,
+    e.connect + e.read + e.write + e.status + e.timeout))
+end
+"""
+
+
+def wrk(port: int, paths: list[str], clients: int, seconds: float) -> dict[str, Any]:
+    """The same closed-loop load from ``wrk`` (C, 2 threads, ``clients`` connections), cycling ``paths``."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False, encoding="utf-8") as f:
+        f.write(_WRK_LUA % ", ".join(json.dumps(p) for p in paths))
+        script = f.name
+    try:
+        out = subprocess.run(["wrk", "-t2", f"-c{clients}", f"-d{max(1, int(seconds))}s", "-s", script,
+                              f"http://127.0.0.1:{port}"], capture_output=True, text=True, check=True).stdout
+    finally:
+        os.unlink(script)
+    n, dur, p50, p95, p99, errors = next(line.split()[1:] for line in out.splitlines() if line.startswith("WRK "))
+    return {"requests": int(n), "rps": int(n) / float(dur), "p50": float(p50), "p95": float(p95),
+            "p99": float(p99), "errors": int(errors)}
+
+
+def _get_json(port: int, path: str) -> Any:
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    c.request("GET", path)
+    return json.loads(c.getresponse().read())
+
+
+def start_server(index_dir: Path, port: int, threads: int, workers: int = 1) -> subprocess.Popen:
     code = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); from marsad.web.serve import serve; "
-            f"serve(index={str(index_dir)!r}, host='127.0.0.1', port={port}, threads={threads})")
+            f"serve(index={str(index_dir)!r}, host='127.0.0.1', port={port}, threads={threads}, "
+            f"workers={workers})")
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -305,6 +344,7 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=15.0, help="duration of each phase")
     ap.add_argument("--max-requests", type=int, default=50_000, help="cap per phase")
     ap.add_argument("--threads", type=int, default=4, help="waitress worker threads")
+    ap.add_argument("--workers", type=int, default=2, help="server processes (marsad serve --workers)")
     ap.add_argument("--quick", action="store_true", help="5 s phases")
     ap.add_argument("--rounds", type=int, default=5, help="in-process rounds over each page kind")
     ap.add_argument("--inprocess-only", action="store_true", help="skip the HTTP load phases")
@@ -329,11 +369,12 @@ def main() -> int:
     base = direct_baseline(index_dir, rounds=2 if a.quick else 5)
 
     port = free_port()
-    proc = start_server(index_dir, port, a.threads)
+    proc = start_server(index_dir, port, a.threads, a.workers)
     try:
         docs = http.client.HTTPConnection("127.0.0.1", port)
         docs.request("GET", "/healthz")
-        print(f"server: waitress, {a.threads} threads, {docs.getresponse().read().decode().strip()}")
+        print(f"server: waitress, {a.workers} processes x {a.threads} threads, "
+              f"{docs.getresponse().read().decode().strip()}")
         api_paths = ["/api/search?" + urlencode(p) for p in MIX]
         page_paths = ["/?" + urlencode(p) for p in MIX]
         # warm up: every server thread opens its searcher and the per-reader caches get built
@@ -344,6 +385,20 @@ def main() -> int:
             "/api/search": load(port, api_paths, a.clients, a.seconds, a.max_requests),
             "HTML page /": load(port, page_paths, a.clients, a.seconds, a.max_requests),
         }
+        if shutil.which("wrk"):
+            doc_ids = [h["id"] for h in _get_json(port, "/api/search?" + urlencode([("q", "سوريا"),
+                                                                                   ("page_size", "8")]))["hits"]]
+            doc_paths = ["/doc/" + quote(d, safe="") + "?q=" + quote("سوريا") for d in doc_ids]
+            wrk_results = {
+                "wrk: healthz (HTTP floor)": wrk(port, ["/healthz"], a.clients, a.seconds / 3),
+                "wrk: search + document pages": wrk(port, page_paths + doc_paths, a.clients, a.seconds),
+                "wrk: search pages, facets ticked": wrk(port, ["/?" + urlencode(p) for p in TICKED], a.clients,
+                                                        a.seconds),
+            }
+        else:
+            wrk_results = {}
+            print("(wrk not installed: `apt-get install wrk` adds the same load from a C client, which takes "
+                  "less of the machine than this Python one)")
     finally:
         stop_process(proc)
     print(line("search.run direct (1 thr)", base))
@@ -351,6 +406,9 @@ def main() -> int:
         print(line(label, r))
         for e in sorted(set(r["errors"]))[:5]:
             print(f"    error: {e}")
+    for label, r in wrk_results.items():
+        print(f"{label:34s} {r['requests']:6d} req {r['rps']:8.1f} req/s  p50 {r['p50']:7.1f} ms  "
+              f"p95 {r['p95']:7.1f} ms  p99 {r['p99']:7.1f} ms  errors {r['errors']}")
     api, page = results["/api/search"], results["HTML page /"]
     print(f"ratios: /api/search p95 / direct search.run p95 = {api['p95'] / base['p95']:.2f}; "
           f"HTML p95 / API p95 = {page['p95'] / api['p95']:.2f}; "

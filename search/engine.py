@@ -61,6 +61,7 @@ __all__ = ["Engine", "engine_for", "K1", "FIELD_B", "BM25F_COMBINE", "Budget"]
 BM25F_COMBINE = False  # True: textbook BM25F (one saturation per word over its fields); measured worse
 _POSTINGS_CACHE = 50_000  # terms kept per reader
 _POSITIONS_CACHE = 2_000
+_DF_CACHE = 500_000  # document frequencies remembered per reader generation
 _WHOLE_POSITIONS = 20_000  # postings up to which a term's positions are read whole and cached
 
 
@@ -247,6 +248,7 @@ class Engine:
         self._postings: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._positions: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._lengths: dict[str, tuple[np.ndarray, float]] = {}
+        self._dfs: dict[tuple[str, str], int] = {}
         self._lock = threading.Lock()
         self.live_count = int(np.count_nonzero(data.live))
         self._live_docs: np.ndarray | None = None
@@ -355,6 +357,19 @@ class Engine:
 
     def df(self, reader: Any, field: str, text: str) -> int:
         return len(self.postings(reader, field, text)[0])
+
+    def doc_frequency(self, reader: Any, field: str, text: str) -> int:
+        """Whoosh's document frequency (deleted documents included), from the term
+        dictionaries without reading postings; remembered (a dictionary lookup costs a
+        binary search per segment, and more-like-this asks for a page's every word)."""
+        key = (field, text)
+        got = self._dfs.get(key)
+        if got is None:
+            got = reader.doc_frequency(field, text)
+            if len(self._dfs) >= _DF_CACHE:
+                self._dfs.clear()  # a generation's working vocabulary refills it quickly
+            self._dfs[key] = got
+        return got
 
     def idf(self, df: int) -> float:
         n = max(self.live_count, 1)

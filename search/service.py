@@ -515,7 +515,7 @@ def key_terms(reader: Any, eng: Engine, title: str, body: str, k: int = MLT_TERM
     n = max(eng.live_count, 1)
     scored = []
     for t, tf in counts.items():
-        df = reader.doc_frequency("body", t) + 0.0
+        df = eng.doc_frequency(reader, "body", t) + 0.0
         if 2 <= df <= n / 10:
             scored.append((tf * math.log(n / df), t))
     scored.sort(key=lambda x: (-x[0], x[1]))

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote, urlencode
+from urllib.parse import quote, quote_plus, unquote, urlencode
 
 from flask import current_app, url_for
 
@@ -210,9 +210,20 @@ def _iri(qs: str) -> str:
         return qs
 
 
+@lru_cache(maxsize=65_536)
+def _iri_part(text: str) -> str:
+    return _iri(quote_plus(text))
+
+
+def _iri_query(state: SearchState) -> str:
+    """``_iri(state.query_string())``, a component at a time: a page links the same
+    values many times over (a hundred hrefs share the query and the facet values)."""
+    return "&".join(f"{_iri_part(k)}={_iri_part(v)}" for k, v in state.pairs)
+
+
 def _url(endpoint: str, state: SearchState, **values: Any) -> str:
     base = url_for(endpoint, **values)
-    qs = _iri(state.query_string())
+    qs = _iri_query(state)
     return f"{base}?{qs}" if qs else base
 
 
@@ -231,7 +242,7 @@ def doc_url(doc_id: str, state: SearchState | None = None) -> str:
     # every character of the id escaped, "/" included: an id such as "../x" or "https://…" must
     # not turn into path segments that a browser normalizes away or Werkzeug merges
     base = url_for("pages.document", doc_id="_")[:-1] + quote(doc_id, safe="")
-    qs = _iri((state or SearchState(())).query_string())
+    qs = _iri_query(state or SearchState(()))
     return f"{base}?{qs}" if qs else base
 
 

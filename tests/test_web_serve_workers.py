@@ -1,0 +1,72 @@
+"""``marsad serve --workers N`` (issue 16): N waitress processes on one socket answer
+concurrent requests, and stopping the server stops them all."""
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(port: int, path: str) -> tuple[int, bytes]:
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        c.request("GET", path)
+        r = c.getresponse()
+        return r.status, r.read()
+    finally:
+        c.close()
+
+
+def _children(pid: int) -> list[int]:
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout
+    return [int(x) for x in out.split()]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="preforked workers need fork()")
+def test_two_worker_processes_serve_and_stop_together(seeds_index: Path):
+    port = _free_port()
+    exe = Path(sys.executable).parent / "marsad"
+    proc = subprocess.Popen([str(exe), "serve", "--index", str(seeds_index), "--port", str(port),
+                             "--workers", "2", "--threads", "2"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                status, body = _get(port, "/healthz")
+                break
+            except OSError:
+                if time.time() > deadline or proc.poll() is not None:
+                    pytest.fail(f"server did not start: {proc.stderr.read() if proc.poll() is not None else ''}")
+                time.sleep(0.2)
+        assert status == 200 and json.loads(body)["status"] == "ok"
+        workers = _children(proc.pid)
+        assert len(workers) == 2
+        paths = ["/?q=" + quote(w) for w in ("سوريا", "حلب", "داعش", "الأسد")] + \
+                ["/api/search?q=" + quote("سوريا")] * 4
+        with ThreadPoolExecutor(8) as ex:
+            got = list(ex.map(lambda p: _get(port, p), paths * 5))
+        assert all(s == 200 for s, _ in got)
+        assert any("سوريا".encode() in b for _, b in got)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+    time.sleep(0.5)
+    for pid in workers:  # every worker is gone with the server
+        assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()
