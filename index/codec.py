@@ -665,15 +665,12 @@ class SegmentArrays(base.TermsReader):
         if f is None:
             return []
         lo = self._bisect(f, prefix)
-        out = []
-        i = lo
-        while i < f.n:
-            t = self._term(f, i)
-            if not t.startswith(prefix):
-                break
-            out.append(t)
-            i += 1
-        return out
+        hi = self._bisect(f, prefix + b"\xff")  # no UTF-8 byte is 0xff: past every term with the prefix
+        if hi <= lo:
+            return []
+        offs = (f.toff[lo:hi + 1] - f.toff[lo]).tolist()
+        blob = f.blob[f.toff[lo]:f.toff[hi]].tobytes()
+        return [blob[a:b] for a, b in zip(offs, offs[1:])]
 
     def field_names(self) -> list[str]:
         return list(self._fields)

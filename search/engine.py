@@ -437,10 +437,11 @@ class Engine:
             return cand, self._sum_scores([parts[i] for i in range(len(words))], cand) if scored else None
         # chain the words through their positions, within ``slop`` of each other, in order
         d0, p0 = self.positions_in(reader, field, words[0], cand)
-        cur = np.sort(d0 * _SHIFT + p0)
+        # (doc, position) pairs arrive sorted or nearly (derived positions): a stable sort is then linear
+        cur = np.sort(d0 * _SHIFT + p0, kind="stable")
         for w in words[1:]:
             d, p = self.positions_in(reader, field, w, cand)
-            cur = _chain(cur, np.sort(d * _SHIFT + p), slop)
+            cur = _chain(cur, np.sort(d * _SHIFT + p, kind="stable"), slop)
             if not len(cur):
                 break
         out = distinct(cur // _SHIFT, presorted=True)
@@ -642,7 +643,7 @@ class Engine:
         keys = []
         for t in terms:
             d, p = self.positions_in(reader, "body", t, sdocs)
-            keys.append(np.sort(d * _SHIFT + p))
+            keys.append(np.sort(d * _SHIFT + p, kind="stable"))
         for (a, t1), (b, t2) in zip(zip(keys, terms), list(zip(keys, terms))[1:]):
             w = 0.5 * (self.idf(self.df(reader, "body", t1)) + self.idf(self.df(reader, "body", t2)))
             near = distinct(_chain(a, b, slop) // _SHIFT, presorted=True)

@@ -39,6 +39,7 @@ from whoosh.support.levenshtein import damerau_levenshtein
 
 from marsad.analyzers import exact_analyzer, normalize, stem_analyzer
 from marsad.analyzers.tokenizers import iter_words
+from marsad.index.codec import segment_arrays
 from marsad.index.facets import FACETS as FACET_SPECS
 from marsad.search.facets import ReaderData, resolve_values, unknown_value
 from marsad.search.request import (
@@ -639,9 +640,7 @@ class _Compiler:
             return []
         dist = min(node.dist or (1 if len(base) <= 5 else 2), MAX_FUZZY_DISTANCE)
         found = {base: self.reader.doc_frequency("body", base)}
-        # Whoosh's automaton needs the prefix inside the word (a one-letter word~ crashed it)
-        for t in self.reader.terms_within("body", base, dist, prefix=min(2, len(base))):
-            t = t.decode("utf-8") if isinstance(t, bytes) else t
+        for t in self._within(base, dist, min(2, len(base))):
             found[t] = self.reader.doc_frequency("body", t)
 
         def shared(t: str) -> int:
@@ -650,6 +649,30 @@ class _Compiler:
         edits = {t: damerau_levenshtein(base, t) for t in found}
         ranked = sorted(found, key=lambda t: (edits[t], -shared(t), -found[t], t))
         return [(t, FUZZY_DECAY ** edits[t] * (0.5 + 0.5 * shared(t) / len(base))) for t in ranked]
+
+    def _within(self, base: str, dist: int, prefix: int) -> list[str]:
+        """Stem-level terms within ``dist`` edits of ``base`` sharing its first ``prefix`` letters.
+
+        Marsad segments give their prefix range as one slice of the term
+        dictionary, so the distinct candidates are measured once whatever the
+        number of segments; any other reader goes through Whoosh's ``terms_within``."""
+        leaves = [leaf for leaf, _ in self.reader.leaf_readers()]
+        arrays = [segment_arrays(leaf) for leaf in leaves]
+        if not leaves or any(a is None for a in arrays):
+            # Whoosh's automaton needs the prefix inside the word (a one-letter word~ crashed it)
+            return [t.decode("utf-8") if isinstance(t, bytes) else t
+                    for t in self.reader.terms_within("body", base, dist, prefix=prefix)]
+        pb = base[:prefix].encode("utf-8")
+        cands: set[bytes] = set()
+        for a in arrays:
+            cands.update(a.prefix_terms("body", pb))  # type: ignore[union-attr]
+        n = len(base)
+        out = []
+        for tb in cands:
+            t = tb.decode("utf-8")
+            if abs(len(t) - n) <= dist and damerau_levenshtein(base, t) <= dist:
+                out.append(t)
+        return sorted(out)
 
     def _redundant(self, level: str, term: str, stems: set[str]) -> bool:
         """An exact-level expansion whose stem is itself an expansion of the

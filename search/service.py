@@ -413,12 +413,17 @@ def run(index: Any, request: SearchRequest) -> SearchResult:
                 docs, score, (key, keep, sel, final), matched = relaxed
                 notices.append(notice("relaxed", k=matched[0], m=matched[1]))
         facets: dict[str, FacetResult] = {}
+        # each facet counts under every selection but its own: the facets with no selection
+        # of their own all count the same documents, computed once
+        counted_by: dict[frozenset[str], np.ndarray] = {}
         for name, facet in FACETS.items():
-            m = keep
-            for other, om in sel.items():
-                if other != name:
-                    m = m & om
-            counted = distinct(key[m]) if request.collapse else key[m]
+            applied = frozenset(other for other in sel if other != name)
+            counted = counted_by.get(applied)
+            if counted is None:
+                m = keep
+                for other in applied:
+                    m = m & sel[other]
+                counted = counted_by[applied] = distinct(key[m]) if request.collapse else key[m]
             limit = None if name in request.facet_all else request.facet_limit
             facets[name] = facet.result(data, counted, selected.get(name, ()), limit)
         docs, score = docs[final], None if score is None else score[final]
