@@ -35,12 +35,14 @@ whoosh-reloaded versions it was tested with).
 """
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import sys
 import threading
 import zlib
 from array import array
+from collections import OrderedDict
 from collections.abc import Iterator
 from itertools import chain
 from typing import Any
@@ -286,6 +288,38 @@ class MarsadCodec(W3Codec):
 # ---------------------------------------------------------------- stored fields
 
 
+class _BlockCache:
+    """Decompressed stored-field blocks, least recently used out past ``limit`` bytes,
+    shared by every segment of the process (a result page's hits, their copies and
+    the next page's documents sit in a few blocks each)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.size = limit, 0
+        self._d: OrderedDict[tuple[int, int], bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[int, int]) -> bytes | None:
+        with self._lock:
+            data = self._d.get(key)
+            if data is not None:
+                self._d.move_to_end(key)
+            return data
+
+    def put(self, key: tuple[int, int], data: bytes) -> None:
+        with self._lock:
+            if key in self._d:
+                return
+            self._d[key] = data
+            self.size += len(data)
+            while self.size > self.limit and len(self._d) > 1:
+                _, old = self._d.popitem(last=False)
+                self.size -= len(old)
+
+
+_BLOCKS = _BlockCache(int(os.environ.get("MARSAD_BLOCK_CACHE_MB", "48")) * 2**20)
+_READER_IDS = itertools.count()
+
+
 class BlockColumn(columns.Column):
     """Variable-length values compressed in blocks (zlib), with a numpy offsets table.
 
@@ -294,10 +328,11 @@ class BlockColumn(columns.Column):
     far better than W3's one zlib stream per document). The table at the end
     (block starts, first document of each block, each document's end inside
     its block) is read with numpy when the column opens; a lookup is two
-    array reads and one block decompression (the last blocks are cached).
+    array reads and one block decompression (recent blocks are cached: ``_BLOCKS``, 48 MB
+    per process by default, ``MARSAD_BLOCK_CACHE_MB``).
     """
 
-    def __init__(self, level: int = 6, blocksize: int = 64 * 1024) -> None:
+    def __init__(self, level: int = 6, blocksize: int = 16 * 1024) -> None:
         self._level, self._blocksize = level, blocksize
 
     def writer(self, dbfile: Any) -> BlockColumn.Writer:
@@ -350,8 +385,6 @@ class BlockColumn(columns.Column):
             self._dbfile.write(np.asarray([len(self._firsts), len(self._ends), self._at], dtype="<u8").tobytes())
 
     class Reader(columns.ColumnReader):
-        _CACHE = 8  # decompressed blocks kept (a result page's documents)
-
         def __init__(self, dbfile: Any, basepos: int, length: int, doccount: int) -> None:
             self._dbfile, self._basepos, self._doccount = dbfile, basepos, doccount
             nblocks, ndocs, at = np.frombuffer(dbfile.get(basepos + length - 24, 24), dtype="<u8").tolist()
@@ -359,19 +392,18 @@ class BlockColumn(columns.Column):
             self._starts = np.frombuffer(table, dtype="<u8", count=nblocks + 1)
             self._firsts = np.frombuffer(table, dtype="<u4", count=nblocks, offset=8 * (nblocks + 1))
             self._ends = np.frombuffer(table, dtype="<u4", count=ndocs, offset=8 * (nblocks + 1) + 4 * nblocks)
-            self._cache: dict[int, bytes] = {}
             self._lock = threading.Lock()
+            self._key = next(_READER_IDS)  # never reused (an id() could be, after a reader is freed)
 
         def _blockdata(self, b: int) -> bytes:
-            data = self._cache.get(b)
+            key = (self._key, b)
+            data = _BLOCKS.get(key)
             if data is None:
                 s, e = int(self._starts[b]), int(self._starts[b + 1])
                 with self._lock:  # the file's seek + read is one step for concurrent page renders
                     raw = self._dbfile.get(self._basepos + s, e - s)
                 data = zlib.decompress(raw)
-                if len(self._cache) >= self._CACHE:
-                    self._cache.pop(next(iter(self._cache)), None)
-                self._cache[b] = data
+                _BLOCKS.put(key, data)
             return data
 
         def __getitem__(self, docnum: int) -> bytes:
