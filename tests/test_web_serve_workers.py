@@ -2,7 +2,6 @@
 concurrent requests, and stopping the server stops them all."""
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import signal
@@ -16,21 +15,16 @@ from urllib.parse import quote
 
 import pytest
 
+from corpus_support import ROOT
+
+sys.path.insert(0, str(ROOT / "bench"))
+from bench_soak import _get  # noqa: E402
+
 
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def _get(port: int, path: str) -> tuple[int, bytes]:
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        c.request("GET", path)
-        r = c.getresponse()
-        return r.status, r.read()
-    finally:
-        c.close()
 
 
 def _children(pid: int) -> list[int]:
