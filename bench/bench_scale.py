@@ -34,6 +34,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
+from bench_build import index_size_by_part  # noqa: E402
 from common import CORPUS  # noqa: E402
 
 LUCENE = ROOT.parent / "shared" / "lucene-baseline"
@@ -172,7 +173,11 @@ def main() -> None:
         line("build", b["build_s"], lb.get("seconds"), "s")
         line("documents/s", docs / b["build_s"] if b["build_s"] else None, lb.get("docs_per_s"), "")
         line("peak RSS (largest process)", b["peak_rss_mb"], None, "MB")
-        line("index size", b["index_bytes"] / 2**20, lb.get("index_bytes", 0) / 2**20 or None, "MB")
+        line("index size (Lucene: bodies stored)", b["index_bytes"] / 2**20, lb.get("index_bytes", 0) / 2**20 or None,
+             "MB")
+        parts = index_size_by_part(index)
+        print("  " + f"{'marsad index by part':34s} " + ", ".join(f"{k} {v / 2**20:.1f}" for k, v in parts.items())
+              + f" MB; raw corpus {jsonl.stat().st_size / 2**20:.1f} MB of JSON lines")
         line("open", p["open_s"] * 1000, None, "ms")
         line("open to first answer", p["open_to_first_answer_s"] * 1000, None, "ms")
         line("cold p50 (fresh process)", statistics.median(p["cold_ms"]), lu["cold"].get("p50_ms") if lu else None, "ms")
