@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import re
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -12,6 +11,7 @@ import click
 from marsad.analyzers.cli import clean_argument
 from marsad.index.facets import FACETS as FACET_SPECS
 from marsad.index.store import index_option_help
+from marsad.search.highlight import plain_text
 from marsad.search.request import SORTS, SearchRequest, SearchRequestError
 
 __all__ = ["search_cmd", "open_index_option"]
@@ -29,11 +29,6 @@ def _fail(msg: str) -> None:
     sys.exit(1)
 
 
-def _plain(html: str) -> str:
-    import html as h
-    return h.unescape(re.sub(r"</?mark>", "", html))
-
-
 def _facet_options(cmd: Callable[..., None]) -> Callable[..., None]:
     """One repeatable option per facet of the registry (index/facets.py): --outlet, --province, ..."""
     for spec in reversed(FACET_SPECS):
@@ -45,6 +40,23 @@ def _facet_options(cmd: Callable[..., None]) -> Callable[..., None]:
     return cmd
 
 
+def _export(ix: Any, req: SearchRequest, fmt: str, all_rows: bool) -> None:
+    """Rows to stdout as they are read (``search.export``)."""
+    from itertools import islice
+
+    from marsad.search.export import rows, to_csv, to_jsonl
+    items = rows(ix, req)
+    if not all_rows:
+        items = islice(items, (req.page - 1) * req.page_size, req.page * req.page_size)
+    out = sys.stdout
+    try:
+        for chunk in (to_csv if fmt == "csv" else to_jsonl)(items):
+            out.write(chunk)
+        out.flush()
+    except BrokenPipeError:  # `| head`: the reader has what it wanted
+        sys.stderr.close()
+
+
 @click.command("search")
 @click.option("--index", "index_dir", metavar="DIR", help=index_option_help())
 @_facet_options
@@ -54,12 +66,16 @@ def _facet_options(cmd: Callable[..., None]) -> Callable[..., None]:
 @click.option("--page", type=int, default=1, show_default=True)
 @click.option("--page-size", type=int, default=10, show_default=True)
 @click.option("--exact", is_flag=True, help="Match every word's exact form, not its stem.")
-@click.option("--json", "as_json", is_flag=True, help="Print the SearchResult as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print the SearchResult as JSON (= --format json).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv", "jsonl"]), default="text",
+              show_default=True, help="csv / jsonl: one row per article (id, title, outlet, date, provinces, "
+              "actors, evidence, url, snippet ...), the page's rows, or every result with --all.")
+@click.option("--all", "all_rows", is_flag=True, help="With --format csv|jsonl: every result, not one page.")
 @click.option("--explain", is_flag=True, help="Print the parsed query.")
 @click.argument("query", nargs=-1)
 def search_cmd(index_dir: str | None, date_from: str | None, date_to: str | None, sort: str, page: int,
-               page_size: int, exact: bool, as_json: bool, explain: bool, query: tuple[str, ...],
-               **facet_values: tuple[str, ...]) -> None:
+               page_size: int, exact: bool, as_json: bool, fmt: str, all_rows: bool, explain: bool,
+               query: tuple[str, ...], **facet_values: tuple[str, ...]) -> None:
     """Search the index for QUERY (all words must match; "phrases", OR/أو, -word,
     word*, word~, =word, outlet:/مصدر:, province:/محافظة:, actor:/جهة:, date:/تاريخ:)."""
     from marsad.index.build import IndexMissing, reading, resolve_index_dir
@@ -81,16 +97,22 @@ def search_cmd(index_dir: str | None, date_from: str | None, date_to: str | None
         req = SearchRequest.from_args(args)
     except SearchRequestError as e:
         raise click.UsageError(str(e)) from None
+    if all_rows and fmt not in ("csv", "jsonl"):
+        raise click.UsageError("--all goes with --format csv or --format jsonl")
     try:
         root = resolve_index_dir(index_dir)
         ix = open_index_option(index_dir)
+        if fmt in ("csv", "jsonl"):
+            with reading(root, keep=(SearchRequestError,)):
+                _export(ix, req, fmt, all_rows)
+            return
         with reading(root, keep=(SearchRequestError,)):
             result = run(ix, req)
     except SearchRequestError as e:
         raise click.UsageError(str(e)) from None
     except IndexMissing as e:  # (and IndexDamaged, IndexVersionMismatch): one line, what to run
         _fail(str(e))
-    if as_json:
+    if as_json or fmt == "json":
         d = result.to_dict()
         if not explain:
             d.pop("parsed_query", None)
@@ -112,7 +134,7 @@ def search_cmd(index_dir: str | None, date_from: str | None, date_to: str | None
             click.echo(f"   {meta}")
         if h.copies:
             click.echo("   also in: " + ", ".join(str(c.get("outlet") or c.get("id")) for c in h.copies))
-        click.echo(f"   {_plain(h.snippet)}")
+        click.echo(f"   {plain_text(h.snippet)}")
     click.echo("")
     for name, f in result.facets.items():
         vals = ", ".join(f"{'*' if b.selected else ''}{b.label or b.value} {b.count}" for b in f.buckets)

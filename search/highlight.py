@@ -235,3 +235,15 @@ def make_snippet(text: str, stem_terms: set[str], exact_terms: set[str], fragmen
         frag = _render(text, ws, we, inside)
         parts.append(("… " if cut_l else "") + frag + (" …" if cut_r else ""))
     return ELLIPSIS.join(parts)
+
+
+def plain_text(snippet: str) -> str:
+    """A snippet's text without its ``<mark>`` tags and HTML escapes (for terminals and files).
+
+    >>> plain_text("قصف <mark>حلب</mark> &amp; ريفها")
+    'قصف حلب & ريفها'
+    """
+    return html.unescape(_MARK_TAGS.sub("", snippet))
+
+
+_MARK_TAGS = re.compile(r"</?mark>")

@@ -27,6 +27,7 @@ import math
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -62,7 +63,7 @@ from marsad.search.query import (
 from marsad.search.request import SearchRequest, SearchRequestError, bilingual, unknown_facet
 from marsad.search.results import FacetResult, Hit, SearchResult, notice
 
-__all__ = ["run", "more_like_this", "get_document", "facet_values", "weighting", "open_searcher",
+__all__ = ["run", "select", "ranked", "Selection", "more_like_this", "get_document", "facet_values", "weighting", "open_searcher",
            "suggest", "warm"]
 
 PROXIMITY_WINDOW = 100  # top documents re-scored by the nearness of the query words
@@ -379,6 +380,85 @@ def _relax(eng: Engine, reader: Any, data: ReaderData, rel: Relaxable, scored: b
     return docs, score, _masks(data, docs, request, selected), (k, m, width or 1.0)
 
 
+@dataclass
+class Selection:
+    """What a request selects, before any page is cut: the one path behind
+    :func:`run` (facets, one page) and :func:`search.export.rows` (every match)."""
+
+    cq: CompiledQuery
+    data: ReaderData
+    eng: Engine
+    docs: np.ndarray  # matching docnums after every filter, sorted
+    score: np.ndarray | None  # aligned relevance (tiered when loosened), None when sorted by date
+    key: np.ndarray  # per match of the unfiltered set: its copy group (or itself)
+    keep: np.ndarray  # the date range over the unfiltered set
+    sel: dict[str, np.ndarray]  # per selected facet, its mask over the unfiltered set
+    selected: dict[str, tuple[str, ...]]
+    from_query: dict[str, tuple[str, ...]]
+    notices: list[tuple[str, str]]
+    partial: bool
+    use_scores: bool
+    matched: tuple[int, int, float] | None  # loosened: (k, m, tier width)
+    total: int  # results (copy groups once when collapsing)
+
+
+def select(s: Searcher, request: SearchRequest) -> Selection:
+    """Parse, evaluate, loosen a long query that finds too little, and filter
+    (see the module docstring, steps 1-3)."""
+    reader = s.reader()
+    data = reader_data(reader)
+    cq = compile_query(request.q, reader, data, exact=request.exact)
+    notices = list(cq.notices)
+    eng = engine_for(data)
+    use_scores = request.sort == "relevance" and not cq.empty
+    budget = Budget(time.perf_counter() + request.time_limit)
+    docs, score = _live(data, *eng.evaluate(reader, cq.scored if use_scores else cq.match, use_scores, budget))
+    partial = budget.partial
+    selected = _resolve_selection(data, request.filters, notices)
+    # field filters typed at the top of the query count as ticked facet values
+    from_query = _resolve_selection(data, cq.filters, notices)
+    for name, vals in from_query.items():
+        selected[name] = tuple(dict.fromkeys(selected.get(name, ()) + vals))
+    key, keep, sel, final = _masks(data, docs, request, selected)
+    matched = None
+    if cq.relax is not None and not partial and _groups(key, final, request.collapse) < RELAX_BELOW:
+        relaxed = _relax(eng, reader, data, cq.relax, use_scores, budget, request, selected,
+                         _groups(key, final, request.collapse))
+        if relaxed is not None:
+            docs, score, (key, keep, sel, final), matched = relaxed
+            notices.append(notice("relaxed", k=matched[0], m=matched[1]))
+    total = _groups(key, final, request.collapse)
+    return Selection(cq, data, eng, docs[final], None if score is None else score[final], key, keep, sel,
+                     selected, from_query, notices, partial or budget.partial, use_scores, matched, total)
+
+
+def ranked(s: Searcher, sel: Selection, request: SearchRequest, need: int | None
+           ) -> list[tuple[float | None, int]]:
+    """The first ``need`` results (every one when None) in the request's order:
+    (score, docnum), copies collapsed, scores as shown (BM25, not a loosened tier)."""
+    docs, score, data = sel.docs, sel.score, sel.data
+    total_docs = len(docs)
+    out: list[tuple[float | None, int]] = []
+    if sel.use_scores and total_docs:
+        k = total_docs if need is None else min(total_docs, max(need * 2 + 20, PROXIMITY_WINDOW))
+        while True:
+            items = _top(score, docs, k)
+            if not sel.partial:  # out of time: no proximity pass
+                items = _rescore(sel.eng, s.reader(), sel.cq, items)
+            kept = _collapse([d for _, d in items], data, request.collapse)
+            if need is None or len(kept) >= need or k >= total_docs:
+                break
+            k = min(total_docs, k * 4)
+        out = [items[i] for i in kept]
+    elif total_docs:
+        order = _by_date(data, docs, newest=request.sort != "oldest")
+        kept = _collapse(order, data, request.collapse) if request.collapse else range(len(order))
+        out = [(None, int(order[i])) for i in (list(kept) if need is None else list(kept)[:need])]
+    if sel.matched is not None:  # show the BM25 score, not the tier that ranked it
+        out = [(None if sc is None else sc % sel.matched[2], d) for sc, d in out]
+    return out if need is None else out[:need]
+
+
 def run(index: Any, request: SearchRequest) -> SearchResult:
     """Answer one search request (see the module docstring).
 
@@ -387,31 +467,10 @@ def run(index: Any, request: SearchRequest) -> SearchResult:
     words, with ``fallback=True`` and a notice.
     """
     t0 = time.perf_counter()
-    deadline = t0 + request.time_limit
     with _searcher(index) as s:
-        reader = s.reader()
-        data = reader_data(reader)
-        cq = compile_query(request.q, reader, data, exact=request.exact)
-        notices = list(cq.notices)
-        eng = engine_for(data)
-        use_scores = request.sort == "relevance" and not cq.empty
-        budget = Budget(deadline)
-        docs, score = _live(data, *eng.evaluate(reader, cq.scored if use_scores else cq.match, use_scores,
-                                                 budget))
-        partial = budget.partial
-        selected = _resolve_selection(data, request.filters, notices)
-        # field filters typed at the top of the query count as ticked facet values
-        from_query = _resolve_selection(data, cq.filters, notices)
-        for name, vals in from_query.items():
-            selected[name] = tuple(dict.fromkeys(selected.get(name, ()) + vals))
-        key, keep, sel, final = _masks(data, docs, request, selected)
-        matched = None
-        if cq.relax is not None and not partial and _groups(key, final, request.collapse) < RELAX_BELOW:
-            relaxed = _relax(eng, reader, data, cq.relax, use_scores, budget, request, selected,
-                             _groups(key, final, request.collapse))
-            if relaxed is not None:
-                docs, score, (key, keep, sel, final), matched = relaxed
-                notices.append(notice("relaxed", k=matched[0], m=matched[1]))
+        sl = select(s, request)
+        cq, data, key, keep, sel, selected = sl.cq, sl.data, sl.key, sl.keep, sl.sel, sl.selected
+        notices = sl.notices
         facets: dict[str, FacetResult] = {}
         # each facet counts under every selection but its own: the facets with no selection
         # of their own all count the same documents, computed once
@@ -426,51 +485,31 @@ def run(index: Any, request: SearchRequest) -> SearchResult:
                 counted = counted_by[applied] = distinct(key[m]) if request.collapse else key[m]
             limit = None if name in request.facet_all else request.facet_limit
             facets[name] = facet.result(data, counted, selected.get(name, ()), limit)
-        docs, score = docs[final], None if score is None else score[final]
-        total_docs = len(docs)
-        total = len(distinct(key[final])) if request.collapse else total_docs
-
+        total_docs, total = len(sl.docs), sl.total
         need = request.page * request.page_size
         start = (request.page - 1) * request.page_size
-        ranked: list[tuple[float | None, int]] = []
-        if use_scores and total_docs:
-            k = min(total_docs, max(need * 2 + 20, PROXIMITY_WINDOW))
-            while True:
-                items = _top(score, docs, k)
-                if not partial:  # out of time: no proximity pass
-                    items = _rescore(eng, reader, cq, items)
-                kept = _collapse([d for _, d in items], data, request.collapse)
-                if len(kept) >= need or k >= total_docs:
-                    break
-                k = min(total_docs, k * 4)
-            ranked = [items[i] for i in kept]
-        elif total_docs:
-            order = _by_date(data, docs, newest=request.sort != "oldest")
-            kept = _collapse(order, data, request.collapse) if request.collapse else range(len(order))
-            ranked = [(None, int(order[i])) for i in list(kept)[: need]]
-        page_items = ranked[start:need]
-        if matched is not None:  # show the BM25 score, not the tier that ranked it
-            page_items = [(None if sc is None else sc % matched[2], d) for sc, d in page_items]
+        page_items = ranked(s, sl, request, need)[start:need]
         hits = [_hit(s, data, d, sc, cq, request.highlight) for sc, d in page_items]
 
         suggestion = None
         if request.suggest and cq.words:
-            fixes = suggest(reader, cq.words)
+            fixes = suggest(s.reader(), cq.words)
             if fixes:
                 suggestion = _suggestion(request.q, fixes)
-        if partial:
+        if sl.partial:
             notices.append(notice("partial"))
         if start >= total and total and request.page > 1:
             notices.append(notice("past_last_page", page=request.page))
-    result = SearchResult(
+    matched = sl.matched
+    return SearchResult(
         query=request.q, total=total, page=request.page, page_size=request.page_size, hits=hits,
         facets=facets, took_ms=round((time.perf_counter() - t0) * 1000, 2), parsed_query=cq.explain(),
-        notices=[text for _, text in notices], notice_codes=[code for code, _ in notices], fallback=cq.fallback, suggestion=suggestion, partial=partial, sort=request.sort,
-        total_docs=total_docs, query_filters={k: list(v) for k, v in from_query.items()},
+        notices=[text for _, text in notices], notice_codes=[code for code, _ in notices], fallback=cq.fallback,
+        suggestion=suggestion, partial=sl.partial, sort=request.sort,
+        total_docs=total_docs, query_filters={k: list(v) for k, v in sl.from_query.items()},
         query_rest=cq.rest,
         match={"mode": "all"} if matched is None else {"mode": "some", "required": matched[0], "of": matched[1]},
     )
-    return result
 
 
 # ---------------------------------------------------------------- documents

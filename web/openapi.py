@@ -18,6 +18,8 @@ import copy
 from functools import cache, lru_cache
 from typing import Any
 
+from marsad.search.export import COLUMNS as EXPORT_COLUMNS
+from marsad.search.export import FORMATS as EXPORT_FORMATS
 from marsad.search.request import FACET_LABELS, FACETS, MAX_QUERY_CHARS, PARAMETERS, SORTS, Param
 from marsad.search.results import NOTICES
 
@@ -214,6 +216,20 @@ def _spec() -> dict[str, Any]:
             "description": "Any parameter not listed here is refused with a 400.",
             "parameters": [_param(p) for p in PARAMETERS],
             "responses": {"200": _ok("SearchResult", "the result page"), **_errors(400, 503)}}},
+        "/api/export": {"get": {
+            "operationId": "export",
+            "summary": "every result of a search, streamed: CSV (UTF-8 with BOM) or JSON Lines, one row per article",
+            "description": "The search parameters of /api/search (page and page_size are ignored: every result, "
+                           "in the search's order) and `format`. Columns: " + ", ".join(EXPORT_COLUMNS) + ". "
+                           "A CSV cell that begins with = + - @ is prefixed with ' (no formula runs).",
+            "parameters": [_param(p) for p in PARAMETERS] + [
+                {"name": "format", "in": "query", "required": False,
+                 "schema": {"type": "string", "enum": sorted(EXPORT_FORMATS), "default": "csv"},
+                 "description": "csv or jsonl"}],
+            "responses": {"200": {"description": "the rows, streamed as an attachment",
+                                  "content": {"text/csv": {"schema": STR},
+                                              "application/x-ndjson": {"schema": STR}}},
+                          **_errors(400, 503)}}},
         "/api/doc/{doc_id}": {"get": {
             "operationId": "getDocument",
             "summary": "one document: text, facets and the evidence for each value",

@@ -25,7 +25,7 @@ from flask import current_app, url_for
 
 from marsad.index.facets import FACET_NAMES
 
-__all__ = ["FACETS", "SearchState", "search_url", "doc_url", "api_search_url", "facet_page_url", "static_url",
+__all__ = ["FACETS", "SearchState", "search_url", "doc_url", "api_search_url", "export_url", "facet_page_url", "static_url",
            "static_fingerprint"]
 
 FACETS = FACET_NAMES  # the registry's (index/facets.py)
@@ -230,6 +230,11 @@ def _url(endpoint: str, state: SearchState, **values: Any) -> str:
 def search_url(state: SearchState) -> str:
     """The HTML results page for ``state``."""
     return _url("pages.search", state)
+
+
+def export_url(state: SearchState, fmt: str) -> str:
+    """``/api/export``: every result of the page's search as ``fmt`` (csv or jsonl)."""
+    return _url("api.export", SearchState(tuple(p for p in state.pairs if p[0] != "page") + (("format", fmt),)))
 
 
 def api_search_url(state: SearchState) -> str:

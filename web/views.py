@@ -12,14 +12,17 @@ import logging
 import math
 import re
 from dataclasses import asdict
+from itertools import chain
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
+from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request, stream_with_context
 from markupsafe import Markup, escape
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
 from marsad import search
+from marsad.search import export
 from marsad.search.request import (
     FACET_LABELS,
     MAX_RESULT_WINDOW,
@@ -32,7 +35,7 @@ from marsad.search.request import (
 from marsad.web import charts
 from marsad.web import openapi as openapi_doc
 from marsad.web.indexholder import IndexUnavailable
-from marsad.web.urls import FACETS, SearchState, api_search_url, doc_url, facet_page_url, search_url
+from marsad.web.urls import FACETS, SearchState, api_search_url, doc_url, export_url, facet_page_url, search_url
 
 __all__ = ["pages", "api", "register_error_handlers", "register_template_helpers", "safe_snippet",
            "highlight_evidence"]
@@ -344,6 +347,27 @@ def search_api() -> Response:
     return jsonify(_run(request.args))
 
 
+@api.route("/export", endpoint="export")
+def export_api() -> Response:
+    """Every result of the search as CSV (UTF-8 with BOM) or JSON Lines, streamed
+    (``search.export``: the page's selection and order, every match)."""
+    fmt = request.args.get("format", "csv")
+    if fmt not in export.FORMATS:
+        raise BadRequest(bilingual("صيغة التصدير csv أو jsonl", "format must be csv or jsonl"))
+    args = MultiDict([(k, v) for k, v in request.args.items(multi=True) if k != "format"])
+    req = _search_request(args)
+    index = current_app.extensions["marsad_index"].get()
+    items = export.rows(index, req)
+    try:  # the search runs here, so a refused query is a 400, not a broken download
+        first = next(items, None)
+    except SearchRequestError as exc:
+        raise BadRequest(str(exc)) from None
+    rows = items if first is None else chain([first], items)
+    body = (export.to_csv if fmt == "csv" else export.to_jsonl)(rows)
+    return Response(stream_with_context(body), mimetype=export.FORMATS[fmt].split(";")[0],
+                    headers={"Content-Disposition": f'attachment; filename="marsad-export.{fmt}"'})
+
+
 @api.route("/doc/<path:doc_id>")
 def doc_api(doc_id: str) -> Response:
     return jsonify(_document_json(_document(doc_id)))
@@ -542,7 +566,7 @@ def _split_dates(buckets: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], l
 
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(
-        search_url=search_url, doc_url=doc_url, api_search_url=api_search_url,
+        search_url=search_url, doc_url=doc_url, api_search_url=api_search_url, export_url=export_url,
         facet_page_url=facet_page_url, FACETS=FACETS, FACET_LABELS=FACET_LABELS,
         SORT_LABELS=SORT_LABELS, date_chart=charts.date_chart, province_map=charts.province_map,
         date_label=charts.date_label, precision_note=_precision_note, toggler=_toggler,
