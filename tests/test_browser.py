@@ -8,10 +8,13 @@ at (``$MARSAD_ARTIFACTS``, default ``<tmp>/marsad-artifacts``).
 """
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import tempfile
 import threading
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -165,3 +168,20 @@ def test_facet_filter_box_hides_values(base_url, page):
     visible = page.locator("#values-outlet li:visible")
     assert 1 <= visible.count() < n
     assert first in visible.first.inner_text()
+
+
+def test_download_the_whole_result_set_keeps_the_query(base_url, page):
+    """Issue 15: the CSV link under the results downloads every result of the
+    search as it stands (query and ticked province), in the RTL page."""
+    page.goto(base_url + "/?q=" + urllib.parse.quote("سوريا") + "&province=" + urllib.parse.quote("حلب"))
+    data = assert_matches_api(base_url, page)
+    link = page.locator("a[href^='/api/export'][href*='format=csv']")
+    assert link.count() == 1
+    with page.expect_download() as dl:
+        link.click()
+    path = dl.value.path()
+    text = Path(path).read_text(encoding="utf-8")
+    assert text.startswith("\ufeffrank,id,title")
+    rows = list(csv.reader(io.StringIO(text[1:])))[1:]
+    assert len(rows) == data["total"]
+    assert [r[1] for r in rows[: len(data["hits"])]] == [h["id"] for h in data["hits"]]
