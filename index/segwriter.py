@@ -219,23 +219,6 @@ class PairAnalyzer:
             stem[s] = plist if cur is None else sorted(cur + plist)
         return stem, exact, n, n
 
-    def stem_map(self, exact_terms: list[bytes]) -> dict[bytes, bytes] | None:
-        """exact term -> the stem term the one-pass analysis gave it (for the
-        terms given), or None when that is not a function (then the stem
-        level's positions cannot be derived from the exact level's)."""
-        if not self.fast:
-            return None
-        if self._stem_of_exact:
-            return {e: stem(e.decode("utf-8")).encode("utf-8") for e in exact_terms}
-        seen: dict[bytes, bytes] = {}
-        for r in self._cache.values():
-            if r is not None and r is not _NONLOCAL and seen.setdefault(r[0], r[1]) != r[1]:
-                return None
-        try:
-            return {e: seen[e] for e in exact_terms}
-        except KeyError:
-            return None
-
     def _slow(self, text: str) -> tuple[dict[bytes, list[int]], dict[bytes, list[int]], int, int]:
         out = []
         for a in (self._stem, self._exact):
