@@ -133,7 +133,8 @@ def search_cmd(index_dir: str | None, date_from: str | None, date_to: str | None
         if meta:
             click.echo(f"   {meta}")
         if h.copies:
-            click.echo("   also in: " + ", ".join(str(c.get("outlet") or c.get("id")) for c in h.copies))
+            more = f" (+{h.copies_total - len(h.copies)} more)" if h.copies_total > len(h.copies) else ""
+            click.echo("   also in: " + ", ".join(str(c.get("outlet") or c.get("id")) for c in h.copies) + more)
         click.echo(f"   {plain_text(h.snippet)}")
     click.echo("")
     for name, f in result.facets.items():

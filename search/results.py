@@ -58,6 +58,7 @@ class Hit:
     snippet: str  # HTML: original text escaped, matched words in <mark>…</mark>
     url: str | None = None
     copies: list[dict[str, Any]] = field(default_factory=list)  # syndicated copies: [{id, outlet}]
+    copies_total: int = 0  # all of them (a search hit lists the first MAX_COPIES_LISTED)
     title_html: str = ""  # HTML: the title escaped, matched words in <mark>…</mark>
 
 

@@ -67,6 +67,8 @@ __all__ = ["run", "select", "ranked", "Selection", "more_like_this", "get_docume
            "suggest", "warm"]
 
 PROXIMITY_WINDOW = 100  # top documents re-scored by the nearness of the query words
+# copies a search hit lists (each is a stored-document read; a wire story can have dozens)
+MAX_COPIES_LISTED = 10
 RELAX_BELOW = 20  # a long AND that finds fewer results than this is loosened (search.query.Relaxable)
 
 
@@ -169,7 +171,7 @@ def _split(v: Any) -> list[str]:
 
 
 def _hit(s: Searcher, data: ReaderData, docnum: int, score: float | None, cq: CompiledQuery | None,
-         highlight: bool) -> Hit:
+         highlight: bool, all_copies: bool = False) -> Hit:
     f = s.stored_fields(docnum)
     body = f.get("body") or ""
     title = f.get("title") or ""
@@ -184,11 +186,12 @@ def _hit(s: Searcher, data: ReaderData, docnum: int, score: float | None, cq: Co
     hit.title_html = mark_all(title, st, ex) if highlight else ""
     g = data.group[docnum]
     if g != docnum or _group_size(data, g) > 1:
-        for other in _group_members(data, int(g)):
-            if other != docnum:
-                of = s.stored_fields(other)
-                hit.copies.append({"id": of.get("id", ""), "outlet": of.get("outlet") or None,
-                                   "url": of.get("url") or None})
+        others = [d for d in _group_members(data, int(g)) if d != docnum]
+        hit.copies_total = len(others)
+        for other in others if all_copies else others[:MAX_COPIES_LISTED]:
+            of = s.stored_fields(other)
+            hit.copies.append({"id": of.get("id", ""), "outlet": of.get("outlet") or None,
+                               "url": of.get("url") or None})
     return hit
 
 
@@ -530,9 +533,10 @@ def get_document(index: Any, doc_id: str) -> dict[str, Any] | None:
             return None
         data = reader_data(s.reader())
         f = dict(s.stored_fields(docnum))
-        hit = _hit(s, data, docnum, None, None, highlight=False)
+        hit = _hit(s, data, docnum, None, None, highlight=False, all_copies=True)
         f["date"], f["outlet"] = hit.date, hit.outlet  # (outlet: the key a hit has, None when unknown)
         f["provinces"], f["actors"], f["copies"] = hit.provinces, hit.actors, hit.copies
+        f["copies_total"] = hit.copies_total
         ev = f.get("evidence")
         if isinstance(ev, str):
             try:

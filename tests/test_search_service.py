@@ -500,3 +500,18 @@ def test_copies_of_other_outlets_no_longer_inflate_the_outlet_facet(searcher):
     assert r.total == flat.total - 1 == 1
     assert sum(b.count for b in flat.facets["outlet"].buckets) == 2  # the copy's outlet counted too
     assert sum(b.count for b in r.facets["outlet"].buckets) == 1
+
+
+def test_a_hit_lists_at_most_max_copies_and_counts_them_all(searcher, monkeypatch):
+    """A wire story syndicated by dozens of outlets: a search hit lists the first
+    MAX_COPIES_LISTED copies (each is a stored-document read) and says how many there are."""
+    from marsad.search import service
+    q = '"التحالف الدولي"'  # a seed syndicated by another outlet in the sample
+    full = run(searcher, SearchRequest(q=q, page_size=100, highlight=False, suggest=False))
+    with_copies = [h for h in full.hits if h.copies_total]
+    assert with_copies and all(h.copies_total == len(h.copies) for h in with_copies)
+    monkeypatch.setattr(service, "MAX_COPIES_LISTED", 0)
+    capped = run(searcher, SearchRequest(q=q, page_size=100, highlight=False, suggest=False))
+    by_id = {h.id: h for h in capped.hits}
+    for h in with_copies:
+        assert by_id[h.id].copies == [] and by_id[h.id].copies_total == h.copies_total

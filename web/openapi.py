@@ -73,7 +73,9 @@ def _schemas() -> dict[str, Any]:
         "provinces": STRS, "actors": STRS,
         "score": _nullable({"type": "number", "description": "BM25F score; null when sorted by date"}),
         "snippet": {**STR, "description": "HTML: the original text escaped, matched words in <mark>"},
-        "url": _nullable(STR), "copies": {"type": "array", "items": _ref("Copy")},
+        "url": _nullable(STR), "copies": {"type": "array", "items": _ref("Copy"),
+                                          "description": "syndicated copies, the first 10"},
+        "copies_total": {**INT0, "description": "how many copies there are in all"},
         "title_html": {**STR, "description": "HTML: the title escaped, matched words in <mark>"},
     })
     facet_info = _closed({"label": STR, "other": {**INT0, "description": "buckets with documents left out"},
@@ -119,6 +121,7 @@ def _schemas() -> dict[str, Any]:
         "date_source": _nullable({"type": "string", "description": "metadata, text or inferred"}),
         "provinces": STRS, "actors": STRS, "url": _nullable(STR),
         "copies": {"type": "array", "items": _ref("Copy")},
+        "copies_total": {**INT0, "description": "how many copies there are (all are listed here)"},
         "evidence": {"type": "array", "items": _ref("Evidence")},
         "source_path": _nullable({**STR, "description": "where the build read it"}),
         "content_hash": _nullable(STR),

@@ -220,7 +220,8 @@ def _hits_view(state: SearchState, hits: list[dict[str, Any]]) -> list[dict[str,
                     "outlet_chip": chip_html(state, "outlet", h["outlet"], "outlet") if h.get("outlet") else None,
                     "tags_html": Markup(" ").join(tags),
                     "copies_view": [(doc_url(c["id"], state), c.get("outlet") or c["id"])
-                                    for c in h.get("copies") or []]})
+                                    for c in h.get("copies") or []],
+                    "copies_more": max(0, (h.get("copies_total") or 0) - len(h.get("copies") or []))})
     return out
 
 
