@@ -28,11 +28,20 @@ def _free_port() -> int:
 
 
 def _children(pid: int) -> list[int]:
-    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout
-    return [int(x) for x in out.split()]
+    """Live child processes of ``pid``, from /proc (no ps needed)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            out.append(int(stat.parent.name))
+    return out
 
 
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="preforked workers need fork()")
+@pytest.mark.skipif(not hasattr(os, "fork") or not Path("/proc/self/stat").exists(),
+                    reason="preforked workers need fork(); the test reads /proc")
 def test_two_worker_processes_serve_and_stop_together(seeds_index: Path):
     port = _free_port()
     exe = Path(sys.executable).parent / "marsad"
