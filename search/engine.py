@@ -586,14 +586,7 @@ class Engine:
         return docs, score, counts
 
     def _or(self, reader: Any, q: wq.Or, scored: bool, budget: Budget, within: np.ndarray | None) -> Result:
-        """Union with the parts' scores added up (``minmatch``: at least that many parts)."""
-        if getattr(q, "minmatch", 0) > 1:
-            docs, score, counts = self.any_of(reader, list(q.subqueries), scored, budget, within)
-            ok = counts >= q.minmatch
-            docs, score = docs[ok], None if score is None else score[ok]
-            if score is not None and q.boost != 1.0:
-                score *= q.boost
-            return docs, score
+        """Union with the parts' scores added up."""
         # one word's fields (an OR of plain terms) are read together; the
         # budget is checked between words, expansions, clauses
         check = not all(isinstance(c, (wq.Term, wq.Phrase)) for c in q.subqueries)

@@ -23,10 +23,9 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from marsad.index.records import iso_date
-from marsad.search.highlight import make_snippet, plain_text
+from marsad.search.highlight import plain_text
 from marsad.search.request import SearchRequest
-from marsad.search.service import _group_members, _searcher, _split, ranked, select
+from marsad.search.service import _hit, _searcher, ranked, select
 
 __all__ = ["COLUMNS", "rows", "to_csv", "to_jsonl", "FORMATS"]
 
@@ -54,22 +53,16 @@ def rows(index: Any, request: SearchRequest) -> Iterator[dict[str, Any]]:
     """Every result of ``request`` as a dict of :data:`COLUMNS`, in the page's order."""
     with _searcher(index) as s:
         sel = select(s, request)
-        stem_terms, exact_terms = sel.cq.stem_terms, sel.cq.exact_terms
-        group = sel.data.group
         for rank, (score, docnum) in enumerate(ranked(s, sel, request, None), 1):
-            f = s.stored_fields(docnum)
-            copies = []
-            if request.collapse:
-                copies = [int(d) for d in _group_members(sel.data, int(group[docnum])) if d != docnum]
+            hit = _hit(s, sel.data, docnum, score, sel.cq, highlight=True, all_copies=True)
+            f = s.stored_fields(docnum)  # what a hit leaves out (the block is cached by now)
             yield {
-                "rank": rank, "id": f.get("id", ""), "title": f.get("title") or "",
-                "outlet": f.get("outlet") or "", "date": iso_date(f.get("date"), f.get("date_precision")) or "",
-                "date_precision": f.get("date_precision") or "", "date_source": f.get("date_source") or "",
-                "provinces": _split(f.get("provinces")), "actors": _split(f.get("actors")),
-                "evidence": _evidence(f.get("evidence")), "url": f.get("url") or "",
-                "snippet": plain_text(make_snippet(f.get("body") or "", stem_terms, exact_terms)),
-                "score": None if score is None else round(score, 4),
-                "copies": [s.stored_fields(d).get("id", "") for d in copies],
+                "rank": rank, "id": hit.id, "title": hit.title, "outlet": hit.outlet or "",
+                "date": hit.date or "", "date_precision": hit.date_precision or "",
+                "date_source": f.get("date_source") or "", "provinces": hit.provinces, "actors": hit.actors,
+                "evidence": _evidence(f.get("evidence")), "url": hit.url or "",
+                "snippet": plain_text(hit.snippet), "score": hit.score,
+                "copies": [c["id"] for c in hit.copies] if request.collapse else [],
             }
 
 
