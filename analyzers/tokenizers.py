@@ -12,7 +12,7 @@ from whoosh.analysis import Token, Tokenizer
 
 from marsad.analyzers.normalize import INWORD_MARKS
 
-__all__ = ["ArabicTokenizer", "WORD_RE", "iter_words"]
+__all__ = ["ArabicTokenizer", "WORD_RE", "iter_words", "words_of"]
 
 _MARKS = re.escape(INWORD_MARKS)
 # A word: a letter or digit (Unicode \w without "_"), then letters, digits and
@@ -22,6 +22,10 @@ _MARKS = re.escape(INWORD_MARKS)
 # whose offsets span the original. (Tatweel is a letter to \w: a lone run of it
 # becomes a token that normalizes to "" and is dropped by the filters.)
 WORD_RE = re.compile(rf"(?:[^\W_]|(?<=[^\W_])[{_MARKS}])(?:[^\W_]|[{_MARKS}])*")
+# The same words when a scan starts at the text's beginning: the look-behind
+# only matters for a search that starts inside a word (``finditer(text, pos)``).
+# Runs instead of single characters: a quarter faster on news text.
+_WHOLE_TEXT_WORD_RE = re.compile(rf"[^\W_]+(?:[{_MARKS}]+[^\W_]*)*")
 
 
 def iter_words(text: str) -> Iterator[re.Match[str]]:
@@ -31,6 +35,15 @@ def iter_words(text: str) -> Iterator[re.Match[str]]:
     ['لـداعش', 'والـ2015']
     """
     return WORD_RE.finditer(text)
+
+
+def words_of(text: str) -> list[str]:
+    """The words of a whole text, as ``WORD_RE.findall(text)``, faster.
+
+    >>> words_of("لـداعش، والـ2015 _x")
+    ['لـداعش', 'والـ2015', 'x']
+    """
+    return _WHOLE_TEXT_WORD_RE.findall(text)
 
 
 class ArabicTokenizer(Tokenizer):

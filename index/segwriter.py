@@ -35,7 +35,7 @@ from whoosh.writing import SegmentWriter
 
 from marsad.analyzers import exact_analyzer, stem, stem_analyzer
 from marsad.analyzers.filters import ArabicStopFilter, CliticTatweelFilter, LightStemFilter, NormalizeFilter
-from marsad.analyzers.tokenizers import WORD_RE, ArabicTokenizer
+from marsad.analyzers.tokenizers import ArabicTokenizer, words_of
 from marsad.index.codec import HASH_COLUMN, HASH_COLUMN_NAME, MarsadCodec, hash_value
 
 __all__ = ["PairAnalyzer", "FastSegmentWriter", "fast_path_ok", "TEXT_PAIRS", "make_codec"]
@@ -82,11 +82,16 @@ class PairAnalyzer:
         self.fast = fast_path_ok() if fast is None else fast
         self._stem = stem_analyzer()
         self._exact = exact_analyzer()
-        # The stem analyzer is usually the exact one plus the light stemmer:
-        # then the stem term is stem(exact term), no second chain to run.
-        self._stem_of_exact = (isinstance(self._stem, CompositeAnalyzer)
-                               and isinstance(self._exact, CompositeAnalyzer)
-                               and list(self._stem.items) == list(self._exact.items) + [LightStemFilter()])
+        # The stem analyzer is the exact one plus the light stemmer, and the
+        # clitic-tatweel filter, which changes only words with a tatweel: for
+        # every other word the stem term is stem(exact term), no second chain
+        # to run (the first sight of a word: 38 -> 22 us).
+        self._stem_of_exact = False
+        self._unless_tatweel = False
+        if isinstance(self._stem, CompositeAnalyzer) and isinstance(self._exact, CompositeAnalyzer):
+            st, ex = list(self._stem.items), list(self._exact.items)
+            self._stem_of_exact = st == ex + [LightStemFilter()]
+            self._unless_tatweel = st == ex[:1] + [CliticTatweelFilter()] + ex[1:] + [LightStemFilter()]
         # surface word -> (exact bytes, stem bytes), None (dropped), or _NONLOCAL
         self._cache: dict[str, Any] = {}
         # True when the last analyze() fell back to the two full chains (a word
@@ -146,7 +151,7 @@ class PairAnalyzer:
         if not self.fast:
             return None
         cache = self._ids
-        words = WORD_RE.findall(text)
+        words = words_of(text)
         try:
             got = [cache[w] for w in words]
         except KeyError:
@@ -162,7 +167,7 @@ class PairAnalyzer:
 
     def _word(self, w: str) -> tuple[bytes, bytes] | None:
         ex = [t.text for t in self._exact(w)]
-        if self._stem_of_exact:
+        if self._stem_of_exact or (self._unless_tatweel and "\u0640" not in w):
             st = [stem(x) for x in ex]
         else:
             st = [t.text for t in self._stem(w)]
@@ -192,7 +197,7 @@ class PairAnalyzer:
         stem_of: dict[bytes, bytes] = {}
         n = 0
         try:
-            for pos, w in enumerate(WORD_RE.findall(text)):
+            for pos, w in enumerate(words_of(text)):
                 r = cache[w] if w in cache else self._word(w)
                 if r is None:
                     continue

@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from marsad.analyzers import analyze, normalize, stem
 from marsad.analyzers.normalize import normalize_text
+from marsad.analyzers.tokenizers import WORD_RE, words_of
 
 # Arabic letters and marks, bidi controls, joiners, emoji, Latin, digits, spaces
 # and punctuation: the mixtures real pasted text contains.
@@ -61,6 +62,19 @@ def test_normalize_text_is_per_word_normalize(text: str) -> None:
     # normalize_text (used for content hashes) takes a one-pass fast path;
     # it must equal normalizing word by word.
     assert normalize_text(text) == " ".join(normalize(w) for w in text.split())
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(TEXT)
+def test_words_of_a_whole_text_are_word_re_findall(text: str) -> None:
+    # the bulk writer splits whole texts with the faster pattern; the words
+    # (stray marks, underscores, format characters) must be the tokenizer's
+    assert words_of(text) == WORD_RE.findall(text)
+
+
+def test_words_of_real_text(seed_texts: dict[str, str]) -> None:
+    for t in ["ـــ  لـداعش‌_سوريا ً ـً", "a_ـb", *seed_texts.values()]:
+        assert words_of(t) == WORD_RE.findall(t)
 
 
 def test_normalize_text_on_tricky_and_real_text(seed_texts: dict[str, str]) -> None:

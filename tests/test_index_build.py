@@ -287,3 +287,22 @@ def test_cli_build_update_summary(tmp_path, small_corpus):
     (small_corpus / "bad.json").write_text("{nope", encoding="utf-8")
     r = CliRunner().invoke(index_group, ["build", str(small_corpus), "--index", str(ix), "--strict", "-q"])
     assert r.exit_code == 1 and "--strict" in r.output
+
+
+def test_a_record_whose_extraction_fails_is_reported_by_name_and_the_rest_are_added(tmp_path, monkeypatch):
+    import marsad.index.extract as ex
+
+    real = ex.extract
+    seeds = sorted(p.name for p in SEEDS.iterdir())
+
+    def flaky(rec):  # the worker (a fork of this process) sees the patched function
+        if rec.source_path and rec.source_path.endswith(seeds[2]):
+            raise ValueError("no gazetteer for this one")
+        return real(rec)
+
+    monkeypatch.setattr(ex, "extract", flaky)
+    rep = build_index([SEEDS], tmp_path / "ix", procs=1, progress=False)
+    assert rep.added == len(seeds) - 1 and rep.skipped == 1
+    assert rep.skip_reasons == {"error": 1}
+    (item,) = rep.skipped_items
+    assert seeds[2] in item and "ValueError: no gazetteer for this one" in item

@@ -173,3 +173,36 @@ def test_copy_groups_from_the_hash_column_equal_those_from_the_postings(twin_ind
     ga, gb = _group_data(ra, ra.doc_count_all()), _group_data(rb, rb.doc_count_all())
     assert ga.tolist() == gb.tolist()
     assert (gb != np.arange(len(gb))).sum() >= 3
+
+
+@pytest.mark.parametrize("old_zlib", [False, True])
+def test_stored_blocks_round_trip_and_zlib_blocks_of_older_indexes_still_read(old_zlib, monkeypatch):
+    # stored articles are zstd blocks now; an index written before (zlib blocks)
+    # must still show its documents without a rebuild
+    import zlib
+
+    from whoosh.filedb.filestore import RamStorage
+
+    from marsad.index import codec
+
+    texts = [t.encode("utf-8") for t in _seed_texts()] * 7 + [b"", "حلب".encode()]
+    if old_zlib:
+        monkeypatch.setattr(codec.zstd, "compress", lambda data, level: zlib.compress(data, 6))
+    st = RamStorage()
+    f = st.create_file("col")
+    w = codec.BlockColumn(blocksize=4096).writer(f)
+    for i, t in enumerate(texts):
+        if i != 3:  # a document without a value reads as b""
+            w.add(i, t)
+    w.finish(len(texts) + 2)
+    length = f.tell()
+    f.close()
+    r = codec.BlockColumn().reader(st.open_file("col"), 0, length, len(texts) + 2)
+    assert (st.open_file("col").read(4) == codec._ZSTD_MAGIC) != old_zlib  # the first block's first bytes
+    want = [b"" if i == 3 else t for i, t in enumerate(texts)] + [b"", b""]
+    assert [r[i] for i in range(len(want))] == want
+    assert len(r._starts) > 2  # several blocks
+
+
+def _seed_texts() -> list[str]:
+    return [p.read_text(encoding="utf-8") for p in sorted(SEEDS.iterdir())]

@@ -31,6 +31,10 @@ def test_pair_analyzer_equals_the_analyzers(sample_corpus, seed_texts):
     pa = PairAnalyzer()
     texts = list(seed_texts.values()) + [d["body"] for d in _docs(sample_corpus, 60)]
     texts.append("لـداعش والـ2015 ﻻ يا ـــ الْعَرَبِيَّةُ في الـ")
+    # tatweel words: the only ones whose stem is not stem(exact) (clitic-tatweel filter)
+    texts.append("كـبير لِـسوريا وَلِـداعش بالـرقة فـي الـرقـة")
+    # the stem level is derived from the exact one for every other word
+    assert pa._unless_tatweel or pa._stem_of_exact
     for text in texts:
         stem, exact, ns, ne = pa.analyze(text)
         for got, n, an in ((stem, ns, stem_analyzer()), (exact, ne, exact_analyzer())):
