@@ -26,6 +26,7 @@ together (``TEXT_PAIRS``); every other field goes through Whoosh's own
 from __future__ import annotations
 
 from array import array
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -153,7 +154,8 @@ class PairAnalyzer:
         cache = self._ids
         words = words_of(text)
         try:
-            got = [cache[w] for w in words]
+            # one C call for the whole text (a list comprehension costs twice as much)
+            got = itemgetter(*words)(cache) if len(words) > 1 else [cache[w] for w in words]
         except KeyError:
             got = [cache[w] if w in cache else self._word_id(w) for w in words]
         a = np.array(got, dtype=np.int32)
