@@ -26,6 +26,7 @@ together (``TEXT_PAIRS``); every other field goes through Whoosh's own
 from __future__ import annotations
 
 from array import array
+from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
@@ -238,6 +239,9 @@ class PairAnalyzer:
         return out[0][0], out[1][0], out[0][1], out[1][1]
 
 
+_MEMO_VALUES = 4096  # distinct values of a field remembered by FastSegmentWriter._post
+
+
 class _NotLocal(Exception):
     pass
 
@@ -288,6 +292,11 @@ class FastSegmentWriter:
         # document went through the one-pass analysis
         self._derive = {s: True for s, _ in self._pairs}
         self._fields = {name: self.schema[name] for name in self.schema.names()}
+        # field -> value -> what field.index(value) yields: facet values repeat
+        # (an outlet, a date, a province list), and Whoosh's per-value work
+        # cost 60 us an article; a field whose values do not repeat (ids,
+        # paths, hashes) fills its memo and is dropped from it
+        self._memo: dict[str, dict[Any, list[tuple[bytes, int, float, bytes]]] | None] = {}
 
     # -- adding documents
     def _own_tokens(self, fieldname: str, index: Any, docnum: int) -> int:
@@ -313,7 +322,19 @@ class FastSegmentWriter:
         if inv is None:
             inv = self._inv[fieldname] = {}
         length = 0
-        for tbytes, freq, weight, vbytes in field.index(value):
+        memo = self._memo.get(fieldname, {})
+        if memo is not None and not isinstance(value, (str, bytes, int, float, datetime)):
+            memo = None  # (a list, say: not hashable) this value only
+        got = None if memo is None else memo.get(value)
+        if got is None:
+            got = list(field.index(value))
+            if memo is not None:
+                if len(memo) >= _MEMO_VALUES:  # not a facet-like field: stop remembering it
+                    self._memo[fieldname] = None
+                else:
+                    memo[value] = got
+                    self._memo[fieldname] = memo
+        for tbytes, freq, weight, vbytes in got:
             if field.scorable:
                 length += freq
             p = inv.get(tbytes)

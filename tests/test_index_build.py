@@ -306,3 +306,13 @@ def test_a_record_whose_extraction_fails_is_reported_by_name_and_the_rest_are_ad
     assert rep.skip_reasons == {"error": 1}
     (item,) = rep.skipped_items
     assert seeds[2] in item and "ValueError: no gazetteer for this one" in item
+
+
+def test_evidence_to_dict_holds_every_field():
+    # to_dict is written out by hand (speed): a field added to Evidence must be in it
+    import dataclasses
+
+    from marsad.index.records import Evidence
+    ev = Evidence("province", "حلب", "body", "بحلب", 3, 7, "gazetteer")
+    assert ev.to_dict() == dataclasses.asdict(ev)
+    assert Evidence.from_dict(ev.to_dict()) == ev
