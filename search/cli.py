@@ -62,7 +62,9 @@ def _export(ix: Any, req: SearchRequest, fmt: str, all_rows: bool) -> None:
 @_facet_options
 @click.option("--from", "date_from", metavar="DATE", help="Only documents dated on or after DATE (YYYY[-MM[-DD]]).")
 @click.option("--to", "date_to", metavar="DATE", help="Only documents dated on or before DATE.")
-@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
+@click.option("--since", metavar="DATE", help="What is new since DATE, for scripts and cron: documents dated on "
+              "or after it, newest first (= --from DATE --sort newest).")
+@click.option("--sort", type=click.Choice(SORTS), default=None, help="[default: relevance; newest with --since]")
 @click.option("--page", type=int, default=1, show_default=True)
 @click.option("--page-size", type=int, default=10, show_default=True)
 @click.option("--exact", is_flag=True, help="Match every word's exact form, not its stem.")
@@ -73,7 +75,8 @@ def _export(ix: Any, req: SearchRequest, fmt: str, all_rows: bool) -> None:
 @click.option("--all", "all_rows", is_flag=True, help="With --format csv|jsonl: every result, not one page.")
 @click.option("--explain", is_flag=True, help="Print the parsed query.")
 @click.argument("query", nargs=-1)
-def search_cmd(index_dir: str | None, date_from: str | None, date_to: str | None, sort: str, page: int,
+def search_cmd(index_dir: str | None, date_from: str | None, date_to: str | None, since: str | None,
+               sort: str | None, page: int,
                page_size: int, exact: bool, as_json: bool, fmt: str, all_rows: bool, explain: bool,
                query: tuple[str, ...], **facet_values: tuple[str, ...]) -> None:
     """Search the index for QUERY (all words must match; "phrases", OR/أو, -word,
@@ -87,10 +90,14 @@ def search_cmd(index_dir: str | None, date_from: str | None, date_to: str | None
     if bad:
         click.echo(f"note: the query held {bad} byte(s) that are not valid UTF-8 (check the terminal's or "
                    "the file's encoding); they were replaced by U+FFFD and match nothing", err=True)
+    if since and date_from:
+        raise click.UsageError("--since DATE is --from DATE with the newest first: give one of them")
+    if since:
+        date_from, sort = since, sort or "newest"
     args: dict[str, Any] = {"q": q,
                             **{name: [clean_argument(x)[0] for x in v] for name, v in facet_values.items()},
                             "from": date_from, "to": date_to,
-                            "sort": sort, "page": str(page), "page_size": str(page_size)}
+                            "sort": sort or "relevance", "page": str(page), "page_size": str(page_size)}
     if exact:
         args["exact"] = "1"
     try:

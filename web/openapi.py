@@ -22,6 +22,7 @@ from marsad.search.export import COLUMNS as EXPORT_COLUMNS
 from marsad.search.export import FORMATS as EXPORT_FORMATS
 from marsad.search.request import FACET_LABELS, FACETS, MAX_QUERY_CHARS, PARAMETERS, SORTS, Param
 from marsad.search.results import NOTICES
+from marsad.web.feeds import FEED_SIZE
 
 __all__ = ["spec", "query_parameters", "FACET_QUERY_MAX"]
 
@@ -232,6 +233,18 @@ def _spec() -> dict[str, Any]:
             "responses": {"200": {"description": "the rows, streamed as an attachment",
                                   "content": {"text/csv": {"schema": STR},
                                               "application/x-ndjson": {"schema": STR}}},
+                          **_errors(400, 503)}}},
+        "/api/feed": {"get": {
+            "operationId": "feed",
+            "summary": "a search's newest matches as an Atom feed (RFC 4287), newest first by the article's date",
+            "description": "The search parameters of /api/search; `sort` and `page` do not apply (a feed is the "
+                           f"newest matches), `page_size` is the number of entries (default {FEED_SIZE}). Each "
+                           "entry: the article's page (id and alternate link), the original article (related "
+                           "link), the outlet (author), the snippet (HTML summary), and its outlet, provinces "
+                           "and actors as categories whose scheme is the facet's page.",
+            "parameters": [_param(p) for p in PARAMETERS],
+            "responses": {"200": {"description": "the Atom document",
+                                  "content": {"application/atom+xml": {"schema": STR}}},
                           **_errors(400, 503)}}},
         "/api/doc/{doc_id}": {"get": {
             "operationId": "getDocument",

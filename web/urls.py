@@ -19,14 +19,14 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, quote_plus, unquote, urlencode
+from urllib.parse import quote, quote_plus, unquote, urlencode, urljoin
 
-from flask import current_app, url_for
+from flask import current_app, request, url_for
 
 from marsad.index.facets import FACET_NAMES
 
-__all__ = ["FACETS", "SearchState", "search_url", "doc_url", "api_search_url", "export_url", "facet_page_url", "static_url",
-           "static_fingerprint"]
+__all__ = ["FACETS", "SearchState", "search_url", "doc_url", "api_search_url", "export_url", "feed_url",
+           "facet_page_url", "absolute", "static_url", "static_fingerprint"]
 
 FACETS = FACET_NAMES  # the registry's (index/facets.py)
 # every parameter the page passes on, in canonical URL order ("page" is dropped on any change)
@@ -235,6 +235,16 @@ def search_url(state: SearchState) -> str:
 def export_url(state: SearchState, fmt: str) -> str:
     """``/api/export``: every result of the page's search as ``fmt`` (csv or jsonl)."""
     return _url("api.export", SearchState(tuple(p for p in state.pairs if p[0] != "page") + (("format", fmt),)))
+
+
+def feed_url(state: SearchState) -> str:
+    """``/api/feed``: the Atom feed of the page's search (its newest matches: no sort, no page)."""
+    return _url("api.feed", SearchState(tuple(p for p in state.pairs if p[0] not in ("page", "sort"))))
+
+
+def absolute(url: str) -> str:
+    """A URL this app built, with the request's scheme and host (feeds need absolute IRIs)."""
+    return urljoin(request.host_url, url)
 
 
 def api_search_url(state: SearchState) -> str:

@@ -32,10 +32,20 @@ from marsad.search.request import (
     date_facet_value,
     unknown_parameters,
 )
-from marsad.web import charts
+from marsad.web import charts, feeds
 from marsad.web import openapi as openapi_doc
 from marsad.web.indexholder import IndexUnavailable
-from marsad.web.urls import FACETS, SearchState, api_search_url, doc_url, export_url, facet_page_url, search_url
+from marsad.web.urls import (
+    FACETS,
+    SearchState,
+    absolute,
+    api_search_url,
+    doc_url,
+    export_url,
+    facet_page_url,
+    feed_url,
+    search_url,
+)
 
 __all__ = ["pages", "api", "register_error_handlers", "register_template_helpers", "safe_snippet",
            "highlight_evidence"]
@@ -369,6 +379,33 @@ def export_api() -> Response:
                     headers={"Content-Disposition": f'attachment; filename="marsad-export.{fmt}"'})
 
 
+@api.route("/feed", endpoint="feed")
+def feed_api() -> Response:
+    """The search's newest matches (``page_size``, default ``feeds.FEED_SIZE``) as an Atom feed:
+    the same ``search.run`` as the page, sorted newest first (``sort`` and ``page`` do not apply)."""
+    args = MultiDict([(k, v) for k, v in request.args.items(multi=True) if k not in ("sort", "page")])
+    if "page_size" not in args:
+        args["page_size"] = str(feeds.FEED_SIZE)
+    args["sort"] = "newest"
+    result = _run(args)
+    state = SearchState.from_args(args)
+    xml = feeds.atom(
+        result, title=feed_title(state),
+        feed_url=absolute(feed_url(state)),
+        page_url=absolute(search_url(SearchState(tuple(p for p in state.pairs if p[0] != "page_size")))),
+        doc_url=lambda doc_id: absolute(doc_url(doc_id)),
+        facet_url=lambda name: absolute(facet_page_url(name, SearchState(()))))
+    return Response(xml, mimetype=feeds.MIMETYPE)
+
+
+def feed_title(state: SearchState) -> str:
+    """«مرصد: داعش · حلب · 2015-07»: the query and the selected values."""
+    parts = [state.query] if state.query else []
+    parts += [value_label(k, v) for k, v in state.selections()]
+    parts += [f"{label} {state.get(k)}" for k, label in (("from", "من"), ("to", "إلى")) if state.get(k)]
+    return "مرصد: " + (" · ".join(parts) if parts else "كل المقالات")
+
+
 @api.route("/doc/<path:doc_id>")
 def doc_api(doc_id: str) -> Response:
     return jsonify(_document_json(_document(doc_id)))
@@ -568,6 +605,7 @@ def _split_dates(buckets: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], l
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(
         search_url=search_url, doc_url=doc_url, api_search_url=api_search_url, export_url=export_url,
+        feed_url=feed_url,
         facet_page_url=facet_page_url, FACETS=FACETS, FACET_LABELS=FACET_LABELS,
         SORT_LABELS=SORT_LABELS, date_chart=charts.date_chart, province_map=charts.province_map,
         date_label=charts.date_label, precision_note=_precision_note, toggler=_toggler,
