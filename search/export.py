@@ -20,7 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from marsad.search.highlight import plain_text
@@ -73,16 +73,17 @@ def _cell(v: Any) -> str:
     return "'" + text if text.startswith(_FORMULA) else text
 
 
-def to_csv(items: Iterable[dict[str, Any]]) -> Iterator[str]:
-    """CSV text in chunks: a BOM and the header first, then a row at a time."""
+def to_csv(items: Iterable[dict[str, Any]], columns: Sequence[str] = COLUMNS) -> Iterator[str]:
+    """CSV text in chunks: a BOM and the header first, then a row at a time
+    (header and cells neutralised: a header may hold a user's query)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(COLUMNS)
+    w.writerow([_cell(c) for c in columns])
     yield "\ufeff" + buf.getvalue()
     for item in items:
         buf.seek(0)
         buf.truncate()
-        w.writerow([_cell(item[c]) for c in COLUMNS])
+        w.writerow([_cell(item[c]) for c in columns])
         yield buf.getvalue()
 
 

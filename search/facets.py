@@ -96,6 +96,7 @@ class DateData:
     ordinal: np.ndarray  # int32 per doc: date.toordinal(), 0 = unknown
     year: np.ndarray  # int32, 0 = unknown
     month: np.ndarray  # int8, 0 = unknown (or only the year is known)
+    day_known: np.ndarray  # bool: the day is known (not only its month or year)
 
 
 @dataclass
@@ -248,6 +249,7 @@ def _term_data(reader: Any, fieldname: str, n: int) -> TermData:
 def _date_data(reader: Any, n: int) -> DateData:
     ordinal = np.zeros(n, dtype=np.int32)
     month_known = np.ones(n, dtype=bool)
+    day_known = np.ones(n, dtype=bool)
     for leaf, offset in reader.leaf_readers():
         m = leaf.doc_count_all()
         col = numeric_column(leaf, "date")  # the whole column as one array (no per-document reads)
@@ -262,13 +264,15 @@ def _date_data(reader: Any, n: int) -> DateData:
             days[days < Date(1000, 1, 1).toordinal()] = 0
             ordinal[offset:offset + m] = days
         if "date_precision" in leaf.schema:
-            for term in (b"year", "year"):
-                try:
-                    ids = _ids(leaf.postings("date_precision", term))
-                except (TermNotFound, KeyError):  # term absent in this leaf
-                    continue
-                month_known[ids + offset] = False
-                break
+            for precision, masks in (("year", (month_known, day_known)), ("month", (day_known,))):
+                for term in (precision.encode(), precision):
+                    try:
+                        ids = _ids(leaf.postings("date_precision", term))
+                    except (TermNotFound, KeyError):  # term absent in this leaf
+                        continue
+                    for mask in masks:
+                        mask[ids + offset] = False
+                    break
     year = np.zeros(n, dtype=np.int32)
     month = np.zeros(n, dtype=np.int8)
     known = ordinal > 0
@@ -279,7 +283,7 @@ def _date_data(reader: Any, n: int) -> DateData:
         year[known] = y
         month[known] = mo
     month[~month_known] = 0
-    return DateData(ordinal, year, month)
+    return DateData(ordinal, year, month, day_known & known)
 
 
 def _group_data(reader: Any, n: int) -> np.ndarray:

@@ -185,3 +185,35 @@ def test_download_the_whole_result_set_keeps_the_query(base_url, page):
     rows = list(csv.reader(io.StringIO(text[1:])))[1:]
     assert len(rows) == data["total"]
     assert [r[1] for r in rows[: len(data["hits"])]] == [h["id"] for h in data["hits"]]
+
+
+def test_attention_over_time_compares_queries_and_points_lead_to_their_search(base_url, page):
+    """Issue 15: from a search to its trend, a second query added in the form,
+    a point of the chart opened: that query in that month, the filter kept."""
+    page.goto(base_url + "/?q=" + urllib.parse.quote("داعش") + "&province=" + urllib.parse.quote("حلب"))
+    feed = page.locator("link[rel=alternate][type='application/atom+xml']").get_attribute("href")
+    atom = page.request.get(base_url + feed)
+    assert atom.ok and atom.headers["content-type"].startswith("application/atom+xml")
+    assert "<entry>" in atom.text()
+    page.locator("a[href^='/trends']").click()
+    page.wait_for_url("**/trends?**")
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    inputs = page.locator(".trends-form input[name=q]")
+    assert inputs.nth(0).input_value() == "داعش"
+    inputs.nth(1).fill("النصرة")
+    page.locator(".trends-form button[type=submit]").click()
+    page.wait_for_url(lambda u: "النصرة" in urllib.parse.unquote(u))
+    assert page.locator(".legend li").count() == 2
+    assert page.locator("svg.trend-chart polyline.line, svg.trend-chart circle.dot").count() >= 2
+    # the earliest period is drawn at the right (RTL reading order)
+    xs = page.locator("svg.trend-chart a circle.point.s0").evaluate_all(
+        "els => els.map(e => parseFloat(e.getAttribute('cx')))")
+    assert len(xs) >= 2 and xs == sorted(xs, reverse=True)
+    rows = page.locator("table.trend-table tbody tr").count()
+    assert rows >= 1
+    page.locator("table.trend-table tbody tr").first.locator("td a").first.click()
+    page.wait_for_url("**date=**")
+    qs = urllib.parse.parse_qs(urlsplit(page.url).query)
+    assert qs["q"] == ["داعش"] and qs["province"] == ["حلب"] and len(qs["date"][0]) == 7
+    data = assert_matches_api(base_url, page)
+    assert data["total"] >= 1

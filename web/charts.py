@@ -1,4 +1,5 @@
-"""Server-side SVG for the date facet (bar chart) and the province facet (map).
+"""Server-side SVG for the date facet (bar chart), the province facet (map) and
+attention over time (line chart).
 
 Both are plain inline SVG whose bars / tiles are ``<a href>`` links built by
 ``web.urls``, so they filter without JavaScript. Every text is escaped with
@@ -19,7 +20,8 @@ from markupsafe import Markup, escape
 from marsad.analyzers import normalize
 from marsad.index.extract.data import governorates
 
-__all__ = ["date_chart", "province_map", "GOVERNORATES", "MONTHS_AR", "date_label", "governorate_key"]
+__all__ = ["date_chart", "province_map", "attention_chart", "GOVERNORATES", "MONTHS_AR", "date_label",
+           "governorate_key", "measure_text"]
 
 # Month names as read across the Arab world: Gulf/Egyptian name and Levantine name.
 MONTHS_AR = ["يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو",
@@ -157,3 +159,94 @@ def province_map(buckets: Sequence[Any], href: Callable[[str], str]) -> tuple[Ma
             '</a>')
     out.append("</svg>")
     return Markup("".join(out)), rest
+
+
+MEASURES = {"count": "عدد المقالات", "share": "النسبة من كل المقالات",
+            "outlet_share": "متوسط نسبة كل مصدر"}
+POINT_LINKS_MAX = 160  # periods up to which each point is a link (more: the line alone)
+
+
+def measure_text(value: float | int | None, measure: str) -> str:
+    """A plotted value as read: a count, or a share as a percentage.
+
+    >>> measure_text(12, "count"), measure_text(0.0123, "share"), measure_text(None, "share")
+    ('12', '1.23%', '—')
+    """
+    if value is None:
+        return "—"
+    if measure == "count":
+        return str(int(value))
+    return f"{value * 100:.2f}%"
+
+
+def _nice(top: float) -> float:
+    """The smallest 1, 2 or 5 x 10^k at or above ``top``: round gridlines."""
+    if top <= 0:
+        return 1.0
+    k = 10 ** math.floor(math.log10(top))
+    return next(m * k for m in (1, 2, 5, 10) if m * k >= top)
+
+
+def attention_chart(att: dict[str, Any], measure: str, href: Callable[[int, int], str] | None = None, *,
+                    width: int = 720, height: int = 280) -> Markup:
+    """Lines of ``att`` (``Attention.to_dict()``), one per query, right to left
+    (earliest at the right). ``measure``: count, share or outlet_share.
+    ``href(series, period)``: the search behind a point (points are links
+    while there are at most :data:`POINT_LINKS_MAX` periods).
+    """
+    periods, series = att["periods"], att["series"]
+    n = len(periods)
+    if not n or not series:
+        return Markup("")
+    key = "counts" if measure == "count" else measure
+    values = [[None if v is None else float(v) for v in s[key]] for s in series]
+    top = _nice(max((v for vs in values for v in vs if v is not None), default=0.0))
+    pad_r, pad_l, pad_t, pad_b = 56, 12, 14, 34
+    plot_w, plot_h = width - pad_r - pad_l, height - pad_t - pad_b
+    slot = plot_w / n
+
+    def x(i: int) -> float:  # right to left: the first period at the right
+        return width - pad_r - (i + 0.5) * slot
+
+    def y(v: float) -> float:
+        return pad_t + plot_h * (1 - v / top)
+
+    label = "الاهتمام عبر الزمن: " + MEASURES.get(measure, measure)
+    out = [f'<svg class="chart trend-chart" viewBox="0 0 {width} {height}" role="group" '
+           f'aria-label="{escape(label)}" xmlns="http://www.w3.org/2000/svg">']
+    for frac in (0, 0.5, 1):  # gridlines and their values, at the right (the reading start)
+        gy = y(top * frac)
+        out.append(f'<line class="grid" x1="{pad_l}" x2="{width - pad_r}" y1="{gy:.1f}" y2="{gy:.1f}"/>'
+                   f'<text class="axis" x="{width - pad_r + 6}" y="{gy + 4:.1f}" text-anchor="start">'
+                   f'{escape(measure_text(top * frac, measure) if measure != "count" else _count_tick(top * frac))}'
+                   '</text>')
+    step = max(1, math.ceil(n / 8))
+    for i in range(0, n, step):
+        out.append(f'<text class="axis" x="{x(i):.1f}" y="{height - 10}">{escape(date_label(periods[i]))}</text>')
+    for si, vs in enumerate(values):
+        cls = f"s{si % 4}"
+        run: list[str] = []
+        for i, v in enumerate(vs + [None]):
+            if v is not None:
+                run.append(f"{x(i):.1f},{y(v):.1f}")
+            elif run:  # a period with no article at all: the line breaks
+                if len(run) > 1:
+                    out.append(f'<polyline class="line {cls}" points="{" ".join(run)}"/>')
+                else:
+                    cx, cy = run[0].split(",")
+                    out.append(f'<circle class="dot {cls}" cx="{cx}" cy="{cy}" r="2.5"/>')
+                run = []
+        if n <= POINT_LINKS_MAX and href is not None:
+            q = series[si]["query"] or "كل المقالات"
+            for i, v in enumerate(vs):
+                if v is None:
+                    continue
+                tip = f"{q}، {date_label(periods[i])}: {measure_text(v, measure)}"
+                out.append(f'<a href="{escape(href(si, i))}" aria-label="{escape(tip)}"><title>{escape(tip)}</title>'
+                           f'<circle class="point {cls}" cx="{x(i):.1f}" cy="{y(v):.1f}" r="4"/></a>')
+    out.append("</svg>")
+    return Markup("".join(out))
+
+
+def _count_tick(v: float) -> str:
+    return str(int(v)) if v == int(v) else f"{v:.1f}"

@@ -18,6 +18,7 @@ import copy
 from functools import cache, lru_cache
 from typing import Any
 
+from marsad.search.attention import INTERVALS
 from marsad.search.export import COLUMNS as EXPORT_COLUMNS
 from marsad.search.export import FORMATS as EXPORT_FORMATS
 from marsad.search.request import FACET_LABELS, FACETS, MAX_QUERY_CHARS, PARAMETERS, SORTS, Param
@@ -162,9 +163,23 @@ def _schemas() -> dict[str, Any]:
         "components": {"type": "object", "properties": {
             "schemas": {"type": "object", "additionalProperties": {"type": "object", "additionalProperties": True}},
             "responses": {"type": "object", "additionalProperties": response}}}}}
+    shares = {"type": "array", "items": _nullable({"type": "number", "minimum": 0, "maximum": 1})}
+    series = _closed({
+        "query": {**STR, "description": "the query (\"\": every article under the filters)"},
+        "counts": {"type": "array", "items": INT0, "description": "matching articles per period"},
+        "share": {**shares, "description": "counts / volume (null: no article at all in the period)"},
+        "outlet_share": {**shares, "description": "the mean over the period's outlets of their own share"},
+        "total": INT0, "undated": {**INT0, "description": "matches with no date at this interval's precision"},
+        "notices": STRS})
+    attention = _closed({
+        "interval": {"type": "string", "enum": list(INTERVALS)},
+        "periods": {**STRS, "description": "ISO: YYYY-MM (month) or YYYY-MM-DD (a day; a week: its Monday)"},
+        "volume": {"type": "array", "items": INT0, "description": "all articles of the period under the filters"},
+        "outlets": {"type": "array", "items": INT0, "description": "outlets that published in the period"},
+        "series": {"type": "array", "items": series}})
     return {"FacetBucket": bucket, "FacetInfo": facet_info, "Copy": copy_, "Hit": hit, "SearchResult": result,
             "Evidence": evidence, "Document": document, "Similar": similar, "FacetValues": facet_values,
-            "Health": health, "Error": error, "OpenAPIDocument": document_of_api}
+            "Health": health, "Error": error, "OpenAPIDocument": document_of_api, "Attention": attention}
 
 
 def _param(p: Param) -> dict[str, Any]:
@@ -245,6 +260,26 @@ def _spec() -> dict[str, Any]:
             "parameters": [_param(p) for p in PARAMETERS],
             "responses": {"200": {"description": "the Atom document",
                                   "content": {"application/atom+xml": {"schema": STR}}},
+                          **_errors(400, 503)}}},
+        "/api/trends": {"get": {
+            "operationId": "trends",
+            "summary": "attention over time: articles per month, week or day matching each of up to four "
+                       "queries, as counts and shares of what the outlets published",
+            "description": "`q` may be repeated (up to 4 queries, compared); the other search parameters "
+                           "filter every query and the volume alike (`sort`, `page` do not apply). `share` "
+                           "= matches / all articles of the period; `outlet_share` = the mean over the "
+                           "period's outlets of each outlet's own share. `format=csv`: the table, one row "
+                           "per period.",
+            "parameters": [_param(p) for p in PARAMETERS] + [
+                {"name": "interval", "in": "query", "required": False,
+                 "schema": {"type": "string", "enum": list(INTERVALS), "default": "month"},
+                 "description": "month, week (from Monday) or day"},
+                {"name": "format", "in": "query", "required": False,
+                 "schema": {"type": "string", "enum": ["json", "csv"], "default": "json"},
+                 "description": "json (Attention) or csv (the table)"}],
+            "responses": {"200": {"description": "the series",
+                                  "content": {"application/json": {"schema": _ref("Attention")},
+                                              "text/csv": {"schema": STR}}},
                           **_errors(400, 503)}}},
         "/api/doc/{doc_id}": {"get": {
             "operationId": "getDocument",

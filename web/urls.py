@@ -26,7 +26,7 @@ from flask import current_app, request, url_for
 from marsad.index.facets import FACET_NAMES
 
 __all__ = ["FACETS", "SearchState", "search_url", "doc_url", "api_search_url", "export_url", "feed_url",
-           "facet_page_url", "absolute", "static_url", "static_fingerprint"]
+           "trends_url", "facet_page_url", "absolute", "static_url", "static_fingerprint"]
 
 FACETS = FACET_NAMES  # the registry's (index/facets.py)
 # every parameter the page passes on, in canonical URL order ("page" is dropped on any change)
@@ -240,6 +240,18 @@ def export_url(state: SearchState, fmt: str) -> str:
 def feed_url(state: SearchState) -> str:
     """``/api/feed``: the Atom feed of the page's search (its newest matches: no sort, no page)."""
     return _url("api.feed", SearchState(tuple(p for p in state.pairs if p[0] not in ("page", "sort"))))
+
+
+def trends_url(state: SearchState, queries: Iterable[str] | None = None, api: bool = False,
+               **options: str) -> str:
+    """``/trends`` (``api``: ``/api/trends``): attention over time of ``queries``
+    (default: the state's query) under the state's filters; ``options`` such as
+    ``interval``, ``measure`` or ``format``."""
+    qs = [q for q in (queries if queries is not None else [state.query]) if q]
+    pairs = [("q", q) for q in qs] + [p for p in state.pairs if p[0] not in ("q", "page", "sort", "page_size")]
+    pairs += [(k, v) for k, v in options.items() if v]
+    base = url_for("api.trends" if api else "pages.trends")
+    return f"{base}?{_iri(urlencode(pairs))}" if pairs else base
 
 
 def absolute(url: str) -> str:

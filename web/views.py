@@ -12,6 +12,8 @@ import logging
 import math
 import re
 from dataclasses import asdict
+from datetime import date as Date
+from datetime import timedelta
 from itertools import chain
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,6 +25,7 @@ from werkzeug.exceptions import HTTPException
 
 from marsad import search
 from marsad.search import export
+from marsad.search.attention import INTERVALS, MAX_SERIES
 from marsad.search.request import (
     FACET_LABELS,
     MAX_RESULT_WINDOW,
@@ -45,6 +48,7 @@ from marsad.web.urls import (
     facet_page_url,
     feed_url,
     search_url,
+    trends_url,
 )
 
 __all__ = ["pages", "api", "register_error_handlers", "register_template_helpers", "safe_snippet",
@@ -107,6 +111,26 @@ def _document(doc_id: str) -> dict[str, Any]:
 
 def _more_like_this(doc_id: str) -> list[dict[str, Any]]:
     return [asdict(h) for h in _with_index(lambda ix: search.more_like_this(ix, doc_id))]
+
+
+_TRENDS_OWN = ("q", "interval", "measure", "format")
+
+
+def _attention(args: Any, ignore_unknown: bool = False) -> tuple[search.Attention, list[str], str]:
+    """(the ``Attention``, the queries, the interval) of a trends URL: its
+    ``q`` values (at most four) under the filters the other parameters make."""
+    queries = list(dict.fromkeys(q.strip() for q in args.getlist("q") if q.strip()))
+    if len(queries) > MAX_SERIES:
+        raise BadRequest(bilingual(f"تُقارن {MAX_SERIES} استعلامات على الأكثر",
+                                   f"at most {MAX_SERIES} queries (q) are compared"))
+    interval = args.get("interval") or "month"
+    rest = MultiDict([(k, v) for k, v in args.items(multi=True) if k not in _TRENDS_OWN])
+    req = _search_request(rest, ignore_unknown)
+    try:
+        att = _with_index(lambda ix: search.attention(ix, req, queries, interval))
+    except SearchRequestError as exc:
+        raise BadRequest(str(exc)) from None
+    return att, queries, interval
 
 
 def _facet_values(name: str, q: str, args: Any) -> dict[str, Any]:
@@ -278,6 +302,52 @@ def document(doc_id: str) -> Any:
                            original_url=_safe_external_url(doc.get("url")))
 
 
+@pages.route("/trends")
+def trends() -> Any:
+    """Attention over time: up to four queries under the page's filters, per
+    month, week or day, as counts or shares (``search.attention``)."""
+    state = SearchState.from_args(request.args)  # the filters (and the first q)
+    measure = request.args.get("measure") or "count"
+    if measure not in charts.MEASURES:
+        measure = "count"
+    queries = [q.strip() for q in request.args.getlist("q") if q.strip()]
+    unqueried = SearchState(tuple(p for p in state.pairs if p[0] != "q"))
+    if queries:  # the header's search box and the way back: the first query, not the last
+        state = unqueried.with_query(queries[0])
+    ctx: dict[str, Any] = {"state": state, "queries": queries, "measure": measure, "att": None, "error": None,
+                           "back_url": search_url(state),
+                           "interval": request.args.get("interval") or "month", "INTERVALS": INTERVALS,
+                           "MAX_SERIES": MAX_SERIES, "MEASURES": charts.MEASURES}
+    try:
+        found, queries, interval = _attention(request.args, ignore_unknown=True)
+    except BadRequest as exc:
+        ctx["error"] = str(exc)
+        return render_template("trends.html", **ctx), 400
+    att = found.to_dict()
+    base = SearchState(tuple(p for p in state.pairs if p[0] not in ("q", "page", "date", "from", "to")))
+
+    def href(si: int, i: int) -> str:
+        """The search behind one point: that query, that period."""
+        period = att["periods"][i]
+        if interval == "month":
+            when = [("date", period)]
+        else:
+            start = Date.fromisoformat(period)
+            end = start + timedelta(days=6 if interval == "week" else 0)
+            when = [("from", start.isoformat()), ("to", end.isoformat())]
+        q = att["series"][si]["query"]
+        return search_url(SearchState.from_pairs(([("q", q)] if q else []) + list(base.pairs) + when))
+
+    ctx["back_url"] = search_url(state)
+    rows = [i for i in range(len(att["periods"]))
+            if att["volume"][i] or any(s["counts"][i] for s in att["series"])]
+    ctx.update(att=att, queries=queries, interval=interval, rows=rows,
+               chart=charts.attention_chart(att, measure, href), href=href,
+               csv_url=trends_url(state, queries, api=True, interval=interval, format="csv"),
+               json_url=trends_url(state, queries, api=True, interval=interval))
+    return render_template("trends.html", **ctx)
+
+
 @pages.route("/facet/<name>")
 def facet(name: str) -> Any:
     """All values of one facet matching ``fq``, each a toggle link (no-JS "filter box")."""
@@ -404,6 +474,20 @@ def feed_title(state: SearchState) -> str:
     parts += [value_label(k, v) for k, v in state.selections()]
     parts += [f"{label} {state.get(k)}" for k, label in (("from", "من"), ("to", "إلى")) if state.get(k)]
     return "مرصد: " + (" · ".join(parts) if parts else "كل المقالات")
+
+
+@api.route("/trends", endpoint="trends")
+def trends_api() -> Response:
+    """Attention over time as JSON (``Attention``) or, with ``format=csv``, its table."""
+    fmt = request.args.get("format") or "json"
+    if fmt not in ("json", "csv"):
+        raise BadRequest(bilingual("الصيغة json أو csv", "format must be json or csv"))
+    att, queries, interval = _attention(request.args)
+    if fmt == "json":
+        return jsonify(att.to_dict())
+    columns, rows = att.table()
+    return Response("".join(export.to_csv(rows, columns)), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="marsad-trends-{interval}.csv"'})
 
 
 @api.route("/doc/<path:doc_id>")
@@ -608,7 +692,8 @@ def register_template_helpers(app: Flask) -> None:
         feed_url=feed_url,
         facet_page_url=facet_page_url, FACETS=FACETS, FACET_LABELS=FACET_LABELS,
         SORT_LABELS=SORT_LABELS, date_chart=charts.date_chart, province_map=charts.province_map,
-        date_label=charts.date_label, precision_note=_precision_note, toggler=_toggler,
+        date_label=charts.date_label, measure_text=charts.measure_text, trends_url=trends_url,
+        precision_note=_precision_note, toggler=_toggler,
         split_dates=_split_dates, value_label=value_label,
     )
     app.jinja_env.filters["snippet"] = safe_snippet
