@@ -217,3 +217,25 @@ def test_attention_over_time_compares_queries_and_points_lead_to_their_search(ba
     assert qs["q"] == ["داعش"] and qs["province"] == ["حلب"] and len(qs["date"][0]) == 7
     data = assert_matches_api(base_url, page)
     assert data["total"] >= 1
+
+
+def test_actor_by_province_cells_open_their_search(base_url, page):
+    """Issue 15: from a search to its actor x province heat map; a cell opens
+    the search with both values ticked, and its count is that search's total."""
+    page.goto(base_url + "/?q=" + urllib.parse.quote("سوريا") + "&outlet=" + urllib.parse.quote("الشرق الأوسط"))
+    page.locator("a[href^='/matrix']").click()
+    page.wait_for_url("**/matrix?**")
+    table = page.locator("table.heat")
+    assert table.is_visible() and page.locator("html").get_attribute("dir") == "rtl"
+    # RTL: the row headers (actors) sit at the right of the table
+    head = table.locator("tbody th[scope=row]").first.bounding_box()
+    cell = table.locator("tbody td").first.bounding_box()
+    assert head["x"] > cell["x"]
+    link = table.locator("tbody td a").first
+    count = int(link.inner_text())
+    link.click()
+    page.wait_for_url("**actor=**")
+    qs = urllib.parse.parse_qs(urlsplit(page.url).query)
+    assert qs["q"] == ["سوريا"] and qs["outlet"] == ["الشرق الأوسط"] and qs["province"] and qs["actor"]
+    data = assert_matches_api(base_url, page)
+    assert data["total"] == count

@@ -24,7 +24,8 @@ from marsad.search.request import PARAMETERS
 from web_support import web_index_dir
 
 # the HTML pages and static files: not part of the JSON API (every other route must be documented)
-HTML_ENDPOINTS = {"pages.search", "pages.search_alias", "pages.document", "pages.facet", "pages.trends", "static"}
+HTML_ENDPOINTS = {"pages.search", "pages.search_alias", "pages.document", "pages.facet", "pages.trends", "pages.matrix_page",
+                  "static"}
 ARABIC_FIRST = re.compile(r"^[\u0600-\u06FF«]")
 
 

@@ -20,7 +20,7 @@ from markupsafe import Markup, escape
 from marsad.analyzers import normalize
 from marsad.index.extract.data import governorates
 
-__all__ = ["date_chart", "province_map", "attention_chart", "GOVERNORATES", "MONTHS_AR", "date_label",
+__all__ = ["date_chart", "province_map", "attention_chart", "shade", "GOVERNORATES", "MONTHS_AR", "date_label",
            "governorate_key", "measure_text"]
 
 # Month names as read across the Arab world: Gulf/Egyptian name and Levantine name.
@@ -69,8 +69,12 @@ def _b(bucket: Any, key: str, default: Any = None) -> Any:
     return bucket.get(key, default) if isinstance(bucket, dict) else getattr(bucket, key, default)
 
 
-def _level(count: int, top: int) -> int:
-    """Shade 0..5 (sqrt scale so small counts stay visible)."""
+def shade(count: int, top: int) -> int:
+    """Shade 0..5 (sqrt scale so small counts stay visible): map tiles, heat-map cells.
+
+    >>> shade(0, 10), shade(1, 100), shade(100, 100)
+    (0, 1, 5)
+    """
     if count <= 0 or top <= 0:
         return 0
     return max(1, min(5, math.ceil(5 * math.sqrt(count / top))))
@@ -147,7 +151,7 @@ def province_map(buckets: Sequence[Any], href: Callable[[str], str]) -> tuple[Ma
         selected = bool(_b(b, "selected")) if b is not None else False
         x, y = col * cw + gap / 2, row * ch + gap / 2
         tw, th = cols * cw - gap, rows * ch - gap
-        cls = f"gov q{_level(count, top)}" + (" selected" if selected else "")
+        cls = f"gov q{shade(count, top)}" + (" selected" if selected else "")
         # the name starts with the tile's visible text (name, count): WCAG 2.5.3 label in name
         tip = f"{name}: {count} مقالة" + (" (محددة)" if selected else "")
         out.append(

@@ -21,6 +21,7 @@ from typing import Any
 from marsad.search.attention import INTERVALS
 from marsad.search.export import COLUMNS as EXPORT_COLUMNS
 from marsad.search.export import FORMATS as EXPORT_FORMATS
+from marsad.search.matrix import MAX_ROWS as MATRIX_ROWS
 from marsad.search.request import FACET_LABELS, FACETS, MAX_QUERY_CHARS, PARAMETERS, SORTS, Param
 from marsad.search.results import NOTICES
 from marsad.web.feeds import FEED_SIZE
@@ -177,9 +178,18 @@ def _schemas() -> dict[str, Any]:
         "volume": {"type": "array", "items": INT0, "description": "all articles of the period under the filters"},
         "outlets": {"type": "array", "items": INT0, "description": "outlets that published in the period"},
         "series": {"type": "array", "items": series}})
+    matrix = _closed({
+        "rows": {**STRS, "description": "actors, most articles first"},
+        "cols": {**STRS, "description": "provinces, most articles first"},
+        "counts": {"type": "array", "items": {"type": "array", "items": INT0},
+                   "description": "counts[i][j]: articles with actor rows[i] and province cols[j]"},
+        "row_totals": {"type": "array", "items": INT0}, "col_totals": {"type": "array", "items": INT0},
+        "total": {**INT0, "description": "articles in the result set"},
+        "other_rows": {**INT0, "description": "actors left out"}})
     return {"FacetBucket": bucket, "FacetInfo": facet_info, "Copy": copy_, "Hit": hit, "SearchResult": result,
             "Evidence": evidence, "Document": document, "Similar": similar, "FacetValues": facet_values,
-            "Health": health, "Error": error, "OpenAPIDocument": document_of_api, "Attention": attention}
+            "Health": health, "Error": error, "OpenAPIDocument": document_of_api, "Attention": attention,
+            "Matrix": matrix}
 
 
 def _param(p: Param) -> dict[str, Any]:
@@ -281,6 +291,15 @@ def _spec() -> dict[str, Any]:
                                   "content": {"application/json": {"schema": _ref("Attention")},
                                               "text/csv": {"schema": STR}}},
                           **_errors(400, 503)}}},
+        "/api/matrix": {"get": {
+            "operationId": "matrix",
+            "summary": "actor x province over a search's result set: articles with both values",
+            "description": "The search parameters of /api/search (`sort`, `page` do not apply). Rows: the "
+                           f"{MATRIX_ROWS} actors the result set mentions most; columns: every province it "
+                           "mentions, most first. With copies collapsed (the default) a syndicated story "
+                           "counts once.",
+            "parameters": [_param(p) for p in PARAMETERS],
+            "responses": {"200": _ok("Matrix", "the counts"), **_errors(400, 503)}}},
         "/api/doc/{doc_id}": {"get": {
             "operationId": "getDocument",
             "summary": "one document: text, facets and the evidence for each value",

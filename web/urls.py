@@ -26,7 +26,7 @@ from flask import current_app, request, url_for
 from marsad.index.facets import FACET_NAMES
 
 __all__ = ["FACETS", "SearchState", "search_url", "doc_url", "api_search_url", "export_url", "feed_url",
-           "trends_url", "facet_page_url", "absolute", "static_url", "static_fingerprint"]
+           "trends_url", "matrix_url", "facet_page_url", "absolute", "static_url", "static_fingerprint"]
 
 FACETS = FACET_NAMES  # the registry's (index/facets.py)
 # every parameter the page passes on, in canonical URL order ("page" is dropped on any change)
@@ -252,6 +252,12 @@ def trends_url(state: SearchState, queries: Iterable[str] | None = None, api: bo
     pairs += [(k, v) for k, v in options.items() if v]
     base = url_for("api.trends" if api else "pages.trends")
     return f"{base}?{_iri(urlencode(pairs))}" if pairs else base
+
+
+def matrix_url(state: SearchState, api: bool = False) -> str:
+    """``/matrix`` (``api``: ``/api/matrix``): actor x province over the state's result set."""
+    return _url("api.matrix" if api else "pages.matrix_page",
+                SearchState(tuple(p for p in state.pairs if p[0] not in ("page", "sort"))))
 
 
 def absolute(url: str) -> str:

@@ -47,6 +47,7 @@ from marsad.web.urls import (
     export_url,
     facet_page_url,
     feed_url,
+    matrix_url,
     search_url,
     trends_url,
 )
@@ -131,6 +132,14 @@ def _attention(args: Any, ignore_unknown: bool = False) -> tuple[search.Attentio
     except SearchRequestError as exc:
         raise BadRequest(str(exc)) from None
     return att, queries, interval
+
+
+def _matrix(args: Any, ignore_unknown: bool = False) -> search.Matrix:
+    req = _search_request(args, ignore_unknown)
+    try:
+        return _with_index(lambda ix: search.matrix(ix, req))
+    except SearchRequestError as exc:
+        raise BadRequest(str(exc)) from None
 
 
 def _facet_values(name: str, q: str, args: Any) -> dict[str, Any]:
@@ -348,6 +357,27 @@ def trends() -> Any:
     return render_template("trends.html", **ctx)
 
 
+@pages.route("/matrix")
+def matrix_page() -> Any:
+    """Actor x province over the current result set, a heat map whose cells
+    are the search with both values ticked (``search.matrix``)."""
+    state = SearchState.from_args(request.args)
+    ctx: dict[str, Any] = {"state": state, "m": None, "error": None}
+    try:
+        m = _matrix(request.args, ignore_unknown=True)
+    except BadRequest as exc:
+        ctx["error"] = str(exc)
+        return render_template("matrix.html", **ctx), 400
+    base = [p for p in state.pairs if p[0] != "page"]
+    top = max((c for row in m.counts for c in row), default=0)
+    ctx["m"] = m
+    ctx["cells"] = [[{"count": c, "level": charts.shade(c, top),
+                      "href": search_url(SearchState.from_pairs(base + [("actor", a), ("province", p)]))}
+                     for p, c in zip(m.cols, row)] for a, row in zip(m.rows, m.counts)]
+    ctx["api_url"] = matrix_url(state, api=True)
+    return render_template("matrix.html", **ctx)
+
+
 @pages.route("/facet/<name>")
 def facet(name: str) -> Any:
     """All values of one facet matching ``fq``, each a toggle link (no-JS "filter box")."""
@@ -488,6 +518,12 @@ def trends_api() -> Response:
     columns, rows = att.table()
     return Response("".join(export.to_csv(rows, columns)), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="marsad-trends-{interval}.csv"'})
+
+
+@api.route("/matrix", endpoint="matrix")
+def matrix_api() -> Response:
+    """Actor x province counts over the search's result set (``Matrix``)."""
+    return jsonify(_matrix(request.args).to_dict())
 
 
 @api.route("/doc/<path:doc_id>")
@@ -693,6 +729,7 @@ def register_template_helpers(app: Flask) -> None:
         facet_page_url=facet_page_url, FACETS=FACETS, FACET_LABELS=FACET_LABELS,
         SORT_LABELS=SORT_LABELS, date_chart=charts.date_chart, province_map=charts.province_map,
         date_label=charts.date_label, measure_text=charts.measure_text, trends_url=trends_url,
+        matrix_url=matrix_url,
         precision_note=_precision_note, toggler=_toggler,
         split_dates=_split_dates, value_label=value_label,
     )
