@@ -21,7 +21,7 @@ Two shares, because outlets differ in size by two orders of magnitude:
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date as Date
 from typing import Any
@@ -107,9 +107,12 @@ def _outlet_of(data: ReaderData) -> tuple[np.ndarray, int]:
     return single.astype(np.int64) + 1, len(td.values) + 1
 
 
-def attention(index: Any, request: SearchRequest, queries: Sequence[str], interval: str = "month") -> Attention:
+def attention(index: Any, request: SearchRequest, queries: Sequence[str], interval: str = "month",
+              selections: Sequence[Mapping[str, tuple[str, ...]]] | None = None) -> Attention:
     """Matches per period of each query (at most :data:`MAX_SERIES`) under
-    ``request``'s filters and dates; ``request.q`` is not used."""
+    ``request``'s filters and dates; ``request.q`` is not used. ``selections``
+    (one per query): facet values that series alone selects besides the
+    filters (an entity's timeline: every article, and those naming it)."""
     from marsad.search.service import _searcher, select
 
     if interval not in INTERVALS:
@@ -124,7 +127,10 @@ def attention(index: Any, request: SearchRequest, queries: Sequence[str], interv
         base = select(s, plain)
         data = base.data
         keys, dated = period_keys(data, interval)
-        sels = [base if not q.strip() else select(s, replace(plain, q=q)) for q in queries]
+        extra = list(selections or [])
+        extra += [{}] * (len(queries) - len(extra))
+        sels = [base if not q.strip() and not more else
+                select(s, replace(plain, q=q, filters={**plain.filters, **more})) for q, more in zip(queries, extra)]
     matched = [sel.docs[dated[sel.docs]] for sel in sels]
     found = np.concatenate([keys[m] for m in matched]) if matched else np.zeros(0, np.int64)
     if not len(found):

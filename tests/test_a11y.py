@@ -68,13 +68,14 @@ def page_urls(base: str) -> dict[str, tuple[str, int]]:
         "document": ("/doc/" + quote(doc, safe="") + "?q=" + quote("سوريا"), 200),
         "facet": ("/facet/outlet?q=" + quote("سوريا"), 200),
         "matrix": ("/matrix?q=" + quote("سوريا"), 200),
+        "entity": ("/entity/province/" + quote(province, safe=""), 200),
         "trends": ("/trends?" + urlencode([("q", "داعش"), ("q", "النصرة"), ("province", province)]), 200),
         "error-404": ("/doc/no-such-document", 404),
         "error-400": ("/?q=x&page=0", 400),
     }
 
 
-KINDS = ["landing", "search", "search-ticked", "document", "facet", "trends", "matrix", "error-404", "error-400"]
+KINDS = ["landing", "search", "search-ticked", "document", "facet", "trends", "matrix", "entity", "error-404", "error-400"]
 
 
 @pytest.fixture()

@@ -239,3 +239,26 @@ def test_actor_by_province_cells_open_their_search(base_url, page):
     assert qs["q"] == ["سوريا"] and qs["outlet"] == ["الشرق الأوسط"] and qs["province"] and qs["actor"]
     data = assert_matches_api(base_url, page)
     assert data["total"] == count
+
+
+def test_entity_page_from_a_facet_value_and_back_to_a_search(base_url, page):
+    """Issue 15: an actor's link beside a result's tag opens its page (names,
+    timeline, co-occurring values, latest articles); a co-occurring province
+    opens the search with both values ticked."""
+    page.goto(base_url + "/?q=" + urllib.parse.quote("سوريا"))
+    link = page.locator("li.hit a.entity-link[href^='/entity/actor/']").first
+    name = urllib.parse.unquote(urlsplit(base_url + link.get_attribute("href")).path).rsplit("/", 1)[1]
+    link.click()
+    page.wait_for_url("**/entity/actor/**")
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    assert name in page.locator("h1").inner_text()
+    assert page.locator("svg.trend-chart").count() == 1
+    data = json.loads(page.request.get(base_url + "/api/entity/actor/" + urllib.parse.quote(name, safe="")).text())
+    assert page.locator("ol.latest li").count() == len(data["latest"]) > 0
+    chip = page.locator("section[aria-labelledby=h-province] a.chip").first
+    province = chip.inner_text().strip()
+    chip.click()
+    page.wait_for_url("**province=**")
+    qs = urllib.parse.parse_qs(urlsplit(page.url).query)
+    assert qs["actor"] == [data["value"]] and qs["province"] == [province]
+    assert_matches_api(base_url, page)

@@ -24,7 +24,7 @@ from marsad.search.request import PARAMETERS
 from web_support import web_index_dir
 
 # the HTML pages and static files: not part of the JSON API (every other route must be documented)
-HTML_ENDPOINTS = {"pages.search", "pages.search_alias", "pages.document", "pages.facet", "pages.trends", "pages.matrix_page",
+HTML_ENDPOINTS = {"pages.search", "pages.search_alias", "pages.document", "pages.facet", "pages.trends", "pages.matrix_page", "pages.entity",
                   "static"}
 ARABIC_FIRST = re.compile(r"^[\u0600-\u06FF«]")
 
@@ -154,7 +154,7 @@ def _calls(doc) -> list[str]:
     doc_id = "001_"  # a seed's id prefix is not an id: 404 still reads the parameters
     for path, item in doc["paths"].items():
         op = item["get"]
-        url = path.replace("{doc_id}", quote(doc_id, safe="")).replace("{name}", "province")
+        url = path.replace("{doc_id}", quote(doc_id, safe="")).replace("{name}", "province").replace("{facet}", "province").replace("{value}", quote("حلب", safe=""))
         qs = "&".join(f"{p['name']}={quote(sample.get(p['name'], 'x'))}"
                       for p in op.get("parameters", []) if p["in"] == "query")
         urls.append(url + ("?" + qs if qs else ""))

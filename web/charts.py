@@ -243,7 +243,7 @@ def attention_chart(att: dict[str, Any], measure: str, href: Callable[[int, int]
         if n <= POINT_LINKS_MAX and href is not None:
             q = series[si]["query"] or "كل المقالات"
             for i, v in enumerate(vs):
-                if v is None:
+                if not v:  # nothing to open at a zero (or a period without any article)
                     continue
                 tip = f"{q}، {date_label(periods[i])}: {measure_text(v, measure)}"
                 out.append(f'<a href="{escape(href(si, i))}" aria-label="{escape(tip)}"><title>{escape(tip)}</title>'

@@ -19,6 +19,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 from marsad.search.attention import INTERVALS
+from marsad.search.entity import ENTITY_FACETS
 from marsad.search.export import COLUMNS as EXPORT_COLUMNS
 from marsad.search.export import FORMATS as EXPORT_FORMATS
 from marsad.search.matrix import MAX_ROWS as MATRIX_ROWS
@@ -178,6 +179,16 @@ def _schemas() -> dict[str, Any]:
         "volume": {"type": "array", "items": INT0, "description": "all articles of the period under the filters"},
         "outlets": {"type": "array", "items": INT0, "description": "outlets that published in the period"},
         "series": {"type": "array", "items": series}})
+    entity = _closed({
+        "facet": {"type": "string", "enum": list(ENTITY_FACETS)},
+        "value": {**STR, "description": "the value as the index spells it"},
+        "label": STR, "aliases": {**STRS, "description": "names that mean it (the extractors' tables)"},
+        "aliases_total": INT0, "articles": {**INT0, "description": "articles naming it (a story once)"},
+        "latest": {"type": "array", "items": _ref("Hit")},
+        "with_values": {"type": "object", "additionalProperties": {"type": "array", "items": _ref("FacetBucket")},
+                        "description": "actor, province, outlet: the values that appear with it, most first"},
+        "timeline": {"allOf": [_ref("Attention")],
+                     "description": "per month: series 0 every article, series 1 those naming it"}})
     matrix = _closed({
         "rows": {**STRS, "description": "actors, most articles first"},
         "cols": {**STRS, "description": "provinces, most articles first"},
@@ -189,7 +200,7 @@ def _schemas() -> dict[str, Any]:
     return {"FacetBucket": bucket, "FacetInfo": facet_info, "Copy": copy_, "Hit": hit, "SearchResult": result,
             "Evidence": evidence, "Document": document, "Similar": similar, "FacetValues": facet_values,
             "Health": health, "Error": error, "OpenAPIDocument": document_of_api, "Attention": attention,
-            "Matrix": matrix}
+            "Matrix": matrix, "Entity": entity}
 
 
 def _param(p: Param) -> dict[str, Any]:
@@ -305,6 +316,17 @@ def _spec() -> dict[str, Any]:
             "summary": "one document: text, facets and the evidence for each value",
             "parameters": [doc_id],
             "responses": {"200": _ok("Document", "the document"), **_errors(400, 404, 503)}}},
+        "/api/entity/{facet}/{value}": {"get": {
+            "operationId": "entity",
+            "summary": "an actor's or a province's page: its names, monthly attention, the actors, provinces "
+                       "and outlets that appear with it, its latest articles",
+            "parameters": [
+                {"name": "facet", "in": "path", "required": True,
+                 "schema": {"type": "string", "enum": list(ENTITY_FACETS)}, "description": "actor or province"},
+                {"name": "value", "in": "path", "required": True, "schema": STR,
+                 "description": "the value as the index spells it, or a name of it (داعش, Aleppo); "
+                                "percent-encoded"}],
+            "responses": {"200": _ok("Entity", "the entity"), **_errors(400, 404, 503)}}},
         "/api/doc/{doc_id}/similar": {"get": {
             "operationId": "similarDocuments",
             "summary": "more like this: documents with the same key terms, copies left out",

@@ -26,7 +26,7 @@ from flask import current_app, request, url_for
 from marsad.index.facets import FACET_NAMES
 
 __all__ = ["FACETS", "SearchState", "search_url", "doc_url", "api_search_url", "export_url", "feed_url",
-           "trends_url", "matrix_url", "facet_page_url", "absolute", "static_url", "static_fingerprint"]
+           "trends_url", "matrix_url", "entity_url", "facet_page_url", "absolute", "static_url", "static_fingerprint"]
 
 FACETS = FACET_NAMES  # the registry's (index/facets.py)
 # every parameter the page passes on, in canonical URL order ("page" is dropped on any change)
@@ -258,6 +258,14 @@ def matrix_url(state: SearchState, api: bool = False) -> str:
     """``/matrix`` (``api``: ``/api/matrix``): actor x province over the state's result set."""
     return _url("api.matrix" if api else "pages.matrix_page",
                 SearchState(tuple(p for p in state.pairs if p[0] not in ("page", "sort"))))
+
+
+@lru_cache(maxsize=16_384)
+def entity_url(facet: str, value: str, api: bool = False) -> str:
+    """``/entity/<facet>/<value>``: the page of an actor or a province (the value
+    readable in the address: an IRI, like the query strings)."""
+    base = url_for("api.entity" if api else "pages.entity", facet=facet, value="_")[:-1]
+    return base + _iri(quote(value, safe=""))
 
 
 def absolute(url: str) -> str:

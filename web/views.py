@@ -26,6 +26,7 @@ from werkzeug.exceptions import HTTPException
 from marsad import search
 from marsad.search import export
 from marsad.search.attention import INTERVALS, MAX_SERIES
+from marsad.search.entity import ENTITY_FACETS
 from marsad.search.request import (
     FACET_LABELS,
     MAX_RESULT_WINDOW,
@@ -44,6 +45,7 @@ from marsad.web.urls import (
     absolute,
     api_search_url,
     doc_url,
+    entity_url,
     export_url,
     facet_page_url,
     feed_url,
@@ -142,6 +144,15 @@ def _matrix(args: Any, ignore_unknown: bool = False) -> search.Matrix:
         raise BadRequest(str(exc)) from None
 
 
+def _entity(facet: str, value: str) -> search.Entity:
+    if facet not in ENTITY_FACETS:
+        raise NotFound(f"no entity pages for {facet!r}: use one of {', '.join(ENTITY_FACETS)}")
+    e = _with_index(lambda ix: search.entity(ix, facet, value))
+    if e is None:
+        raise NotFound(f"no {facet} named {value!r} in the index")
+    return e
+
+
 def _facet_values(name: str, q: str, args: Any) -> dict[str, Any]:
     if name not in FACETS:
         raise NotFound(f"unknown facet {name!r}: use one of {', '.join(FACETS)}")
@@ -198,17 +209,29 @@ def value_label(facet: str, value: str, label: str | None = None) -> str:
 
 
 def chip_html(state: SearchState, facet: str, value: str, cls: str = "") -> Markup:
-    """A facet value as a link that toggles it in ``state`` (hit tags, document metadata)."""
+    """A facet value as a link that toggles it in ``state`` (hit tags, document
+    metadata); an actor or a province is followed by the link to its page."""
     selected = state.selected(facet, value)
     klass = f"chip chip-{facet}" + (f" {cls}" if cls else "") + (" selected" if selected else "")
-    return Markup(f'<a class="{klass}" href="{escape(search_url(state.toggled(facet, value)))}">'
-                  f'<bdi>{escape(value_label(facet, value))}</bdi></a>')
+    chip = (f'<a class="{klass}" href="{escape(search_url(state.toggled(facet, value)))}">'
+            f'<bdi>{escape(value_label(facet, value))}</bdi></a>')
+    return Markup(chip) + entity_link(facet, value)
+
+
+def entity_link(facet: str, value: str) -> Markup:
+    """The small link from a facet value to its entity page (actors, provinces)."""
+    if facet not in ENTITY_FACETS or not value:
+        return Markup("")
+    return Markup(f'<a class="entity-link" href="{escape(entity_url(facet, value))}" '
+                  f'aria-label="{escape("صفحة " + value)}" title="{escape("صفحة " + value)}">↗</a>')
 
 
 def _facet_view(state: SearchState, result: dict[str, Any], name: str) -> dict[str, Any]:
     """One facet of the sidebar: its values (one checkbox each) and its links."""
     buckets = result["facets"].get(name, [])
     info = result.get("facet_info", {}).get(name, {})
+    # one control per value (keyboard users reach the results in few Tab stops): the
+    # entity pages are linked from the chips and from the facet's page of all values
     values = [{"value": b["value"], "text": value_label(name, b["value"], b.get("label")),
                "count": b["count"], "checked": bool(b.get("selected")),
                "cls": " ".join(c for c, on in (("selected", b.get("selected")), ("unknown", b["value"] == ""),
@@ -250,7 +273,7 @@ def _date_view(state: SearchState, result: dict[str, Any]) -> dict[str, Any]:
 def _chips_view(state: SearchState) -> list[dict[str, str]]:
     """The active filters above the results: each removes itself."""
     return [{"facet": f, "value": v, "facet_label": FACET_LABELS[f], "text": value_label(f, v),
-             "href": search_url(state.removed(f, v))} for f, v in state.selections()]
+             "href": search_url(state.removed(f, v)), "entity": entity_link(f, v)} for f, v in state.selections()]
 
 
 def _hits_view(state: SearchState, hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -376,6 +399,27 @@ def matrix_page() -> Any:
                      for p, c in zip(m.cols, row)] for a, row in zip(m.rows, m.counts)]
     ctx["api_url"] = matrix_url(state, api=True)
     return render_template("matrix.html", **ctx)
+
+
+@pages.route("/entity/<facet>/<path:value>")
+def entity(facet: str, value: str) -> Any:
+    """An actor's or a province's page (``search.entity``): names, attention
+    over time, the values that appear with it, its latest articles."""
+    e = _entity(facet, value)
+    mine = SearchState(((facet, e.value),))
+    d = e.to_dict()
+    tl = d["timeline"]
+    chart = charts.attention_chart({"periods": tl["periods"], "series": tl["series"][1:]}, "count",
+                                   lambda _si, i: search_url(SearchState.from_pairs(
+                                       [(facet, e.value), ("date", tl["periods"][i])])))
+    months = [i for i, c in enumerate(tl["series"][1]["counts"]) if c] if tl["series"] else []
+    return render_template(
+        "entity.html", e=d, state=mine, chart=chart, months=months,
+        search_href=search_url(mine),
+        with_chips={name: [(chip_html(mine, name, b["value"]), b["count"]) for b in buckets]
+                    for name, buckets in d["with_values"].items()},
+        latest=_hits_view(mine, d["latest"]), api_url=entity_url(facet, e.value, api=True),
+        matrix_href=matrix_url(mine))
 
 
 @pages.route("/facet/<name>")
@@ -524,6 +568,12 @@ def trends_api() -> Response:
 def matrix_api() -> Response:
     """Actor x province counts over the search's result set (``Matrix``)."""
     return jsonify(_matrix(request.args).to_dict())
+
+
+@api.route("/entity/<facet>/<path:value>", endpoint="entity")
+def entity_api(facet: str, value: str) -> Response:
+    """An actor's or a province's page as JSON (``Entity``)."""
+    return jsonify(_entity(facet, value).to_dict())
 
 
 @api.route("/doc/<path:doc_id>")
@@ -729,7 +779,7 @@ def register_template_helpers(app: Flask) -> None:
         facet_page_url=facet_page_url, FACETS=FACETS, FACET_LABELS=FACET_LABELS,
         SORT_LABELS=SORT_LABELS, date_chart=charts.date_chart, province_map=charts.province_map,
         date_label=charts.date_label, measure_text=charts.measure_text, trends_url=trends_url,
-        matrix_url=matrix_url,
+        matrix_url=matrix_url, entity_url=entity_url, entity_link=entity_link,
         precision_note=_precision_note, toggler=_toggler,
         split_dates=_split_dates, value_label=value_label,
     )
