@@ -103,6 +103,57 @@ def index_size_by_part(index_dir: str | os.PathLike[str]) -> dict[str, int]:
     return size_by_part(live or d)
 
 
+# Lucene 8.8 file extensions -> the parts index_size_by_part names for Marsad
+_LUCENE_PARTS = {"doc": "postings", "pos": "positions", "pay": "positions", "tim": "terms", "tip": "terms",
+                 "tmd": "terms", "fdt": "stored", "fdx": "stored", "fdm": "stored", "nvd": "columns",
+                 "nvm": "columns", "dvd": "columns", "dvm": "columns"}
+
+
+def _vint(b: bytes, i: int) -> tuple[int, int]:
+    v = shift = 0
+    while True:
+        x = b[i]
+        i += 1
+        v |= (x & 0x7F) << shift
+        if x < 0x80:
+            return v, i
+        shift += 7
+
+
+def _cfe_entries(cfe: Path) -> dict[str, int]:
+    """File name -> length inside a Lucene compound file, from its entry table
+    (``.cfe``: CodecUtil index header, VInt count, then name, offset, length)."""
+    b = cfe.read_bytes()
+    i = 4  # the header's magic
+    n, i = _vint(b, i)
+    i += n + 4 + 16  # codec name, version, segment id
+    i += 1 + b[i]  # suffix
+    count, i = _vint(b, i)
+    out = {}
+    for _ in range(count):
+        n, i = _vint(b, i)
+        name = b[i:i + n].decode()
+        i += n + 8  # the offset
+        out[name] = int.from_bytes(b[i:i + 8], "big")
+        i += 8
+    return out
+
+
+def lucene_size_by_part(index_dir: str | os.PathLike[str]) -> dict[str, int]:
+    """Bytes of a Lucene index by the parts of :func:`index_size_by_part`
+    (postings, positions, terms, stored, columns = norms and doc values,
+    other), compound files opened through their entry tables."""
+    parts = dict.fromkeys(("postings", "positions", "terms", "stored", "columns", "other"), 0)
+    for f in Path(index_dir).iterdir():
+        if f.suffix == ".cfs":
+            continue  # counted through its .cfe
+        entries = _cfe_entries(f) if f.suffix == ".cfe" else {f.name: f.stat().st_size}
+        for name, size in entries.items():
+            parts[_LUCENE_PARTS.get(name.rsplit(".", 1)[-1], "other")] += size
+    parts["total"] = sum(parts.values())
+    return parts
+
+
 def print_size_by_part(parts: dict[str, int], against: int | None = None, label: str = "lucene") -> None:
     """One line per part, MB; ``against``: a reference size (ratio printed)."""
     print("marsad index by part (MB): " + ", ".join(f"{k} {v / 1e6:.1f}" for k, v in parts.items()))

@@ -34,7 +34,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
-from bench_build import index_size_by_part  # noqa: E402
+from bench_build import index_size_by_part, lucene_size_by_part  # noqa: E402
 from common import CORPUS  # noqa: E402
 
 LUCENE = ROOT.parent / "shared" / "lucene-baseline"
@@ -134,7 +134,7 @@ def lucene(jsonl: Path, work: Path, k: int, passes: int) -> dict:
     w = subprocess.run([str(LUCENE / "lucene"), "query", str(idx), str(tsv), str(work / "lucene.run"),
                         "--passes", str(passes), "--warmup", "1"], check=True, capture_output=True, text=True)
     cold, warm = (json.loads(x.stdout.strip().splitlines()[-1]) for x in (c, w))
-    return {"build": built, "cold": cold, "warm": warm}
+    return {"build": built, "cold": cold, "warm": warm, "parts": lucene_size_by_part(idx)}
 
 
 def main() -> None:
@@ -178,6 +178,9 @@ def main() -> None:
         parts = index_size_by_part(index)
         print("  " + f"{'marsad index by part':34s} " + ", ".join(f"{k} {v / 2**20:.1f}" for k, v in parts.items())
               + f" MB; raw corpus {jsonl.stat().st_size / 2**20:.1f} MB of JSON lines")
+        if lu:
+            print("  " + f"{'lucene index by part':34s} "
+                  + ", ".join(f"{k} {v / 2**20:.1f}" for k, v in lu["parts"].items()) + " MB")
         line("open", p["open_s"] * 1000, None, "ms")
         line("open to first answer", p["open_to_first_answer_s"] * 1000, None, "ms")
         line("cold p50 (fresh process)", statistics.median(p["cold_ms"]), lu["cold"].get("p50_ms") if lu else None, "ms")

@@ -370,7 +370,6 @@ def trends() -> Any:
         q = att["series"][si]["query"]
         return search_url(SearchState.from_pairs(([("q", q)] if q else []) + list(base.pairs) + when))
 
-    ctx["back_url"] = search_url(state)
     rows = [i for i in range(len(att["periods"]))
             if att["volume"][i] or any(s["counts"][i] for s in att["series"])]
     ctx.update(att=att, queries=queries, interval=interval, rows=rows,
