@@ -66,7 +66,9 @@ def assert_safe_html(html: str, where: str) -> None:
             assert not name.startswith("on"), f"{where}: event handler <{tag} {name}={value!r}>"
             if name in ("href", "src", "action", "formaction", "xlink:href", "poster", "srcset"):
                 assert _scheme(value) in ("", "http", "https"), f"{where}: <{tag} {name}={value!r}>"
-                if tag in ("script", "link", "img") and name in ("src", "href"):
+                if tag == "link" and attrs.get("rel") == "alternate":  # the page's own feed: not loaded
+                    assert value.startswith("/api/feed"), f"{where}: alternate from elsewhere {value!r}"
+                elif tag in ("script", "link", "img") and name in ("src", "href"):
                     assert value.startswith("/static/"), f"{where}: asset from elsewhere <{tag} {name}={value!r}>"
             if name == "style":
                 raise AssertionError(f"{where}: style attribute on <{tag}>")

@@ -31,8 +31,8 @@ _CATEGORIES = (("outlet", "outlet"), ("provinces", "province"), ("actors", "acto
 def entry_time(date: str | None) -> datetime | None:
     """An ISO date at its precision as a UTC datetime (Atom dates need a time).
 
-    >>> entry_time("2015-07"), entry_time(None)
-    (datetime.datetime(2015, 7, 1, 0, 0, tzinfo=datetime.UTC), None)
+    >>> entry_time("2015-07").isoformat(), entry_time(None)
+    ('2015-07-01T00:00:00+00:00', None)
     """
     if not date:
         return None

@@ -223,7 +223,7 @@ def entity_link(facet: str, value: str) -> Markup:
     if facet not in ENTITY_FACETS or not value:
         return Markup("")
     return Markup(f'<a class="entity-link" href="{escape(entity_url(facet, value))}" '
-                  f'aria-label="{escape("صفحة " + value)}" title="{escape("صفحة " + value)}">↗</a>')
+                  f'aria-label="{escape("صفحة " + value)}">↗</a>')
 
 
 def _facet_view(state: SearchState, result: dict[str, Any], name: str) -> dict[str, Any]:
