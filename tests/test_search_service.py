@@ -515,3 +515,21 @@ def test_a_hit_lists_at_most_max_copies_and_counts_them_all(searcher, monkeypatc
     by_id = {h.id: h for h in capped.hits}
     for h in with_copies:
         assert by_id[h.id].copies == [] and by_id[h.id].copies_total == h.copies_total
+
+
+@pytest.mark.parametrize("q", ["سوريا", "داعش أو النصرة", "", "كلمةلاتوجدابدا", "محافظة:حلب روسيا"])
+def test_to_dict_is_what_dataclasses_asdict_gives(searcher, q):
+    # to_dict is written out for speed: it must stay the same shape and values as asdict,
+    # with fresh containers (a caller may change the dict without touching the result)
+    import dataclasses
+    r = run(searcher, SearchRequest(q=q, collapse=q != "سوريا"))
+    want = dataclasses.asdict(r)
+    want["facets"] = {name: [dataclasses.asdict(b) for b in f.buckets] for name, f in r.facets.items()}
+    want["facet_info"] = {name: {"label": f.label, "other": f.other, "unknown": f.unknown}
+                          for name, f in r.facets.items()}
+    got = r.to_dict()
+    assert got == want
+    if got["hits"]:
+        got["hits"][0]["provinces"].append("x")
+        got["hits"][0]["copies"].append({"id": "x"})
+        assert "x" not in r.hits[0].provinces and {"id": "x"} not in r.hits[0].copies

@@ -279,11 +279,19 @@ def _chips_view(state: SearchState) -> list[dict[str, str]]:
 def _hits_view(state: SearchState, hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each hit with its document URL and its outlet / tag chips already rendered."""
     out = []
+    chips: dict[tuple[str, str], Markup] = {}  # a page's hits share most of their tags: each built once
+
+    def chip(facet: str, value: str, cls: str = "") -> Markup:
+        got = chips.get((facet, value))
+        if got is None:
+            got = chips[facet, value] = chip_html(state, facet, value, cls)
+        return got
+
     for h in hits:
-        tags = [chip_html(state, "province", p) for p in h.get("provinces") or []]
-        tags += [chip_html(state, "actor", a) for a in h.get("actors") or []]
+        tags = [chip("province", p) for p in h.get("provinces") or []]
+        tags += [chip("actor", a) for a in h.get("actors") or []]
         out.append({**h, "href": doc_url(h["id"], state),
-                    "outlet_chip": chip_html(state, "outlet", h["outlet"], "outlet") if h.get("outlet") else None,
+                    "outlet_chip": chip("outlet", h["outlet"], "outlet") if h.get("outlet") else None,
                     "tags_html": Markup(" ").join(tags),
                     "copies_view": [(doc_url(c["id"], state), c.get("outlet") or c["id"])
                                     for c in h.get("copies") or []],
