@@ -81,11 +81,14 @@ def build_marsad(jsonl: Path, index: Path) -> dict:
     shutil.rmtree(index, ignore_errors=True)
     before = child_peak_mb()
     t = time.perf_counter()
-    subprocess.run([str(VENV / "marsad"), "index", "build", str(jsonl), "--index", str(index)], check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    out = subprocess.run([str(VENV / "marsad"), "index", "build", str(jsonl), "--index", str(index), "--json"],
+                         check=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     secs = time.perf_counter() - t
     peak = child_peak_mb()
-    return {"build_s": secs, "peak_rss_mb": peak if peak > before else None, "index_bytes": du(index)}
+    report = json.loads(out.stdout)
+    return {"build_s": secs, "peak_rss_mb": peak if peak > before else None, "index_bytes": du(index),
+            "near_s": report["cpu"].get("near"), "near_docs": report.get("near_duplicates"),
+            "duplicates": report.get("duplicates")}
 
 
 _PROBE = r"""
@@ -173,6 +176,8 @@ def main() -> None:
         line("build", b["build_s"], lb.get("seconds"), "s")
         line("documents/s", docs / b["build_s"] if b["build_s"] else None, lb.get("docs_per_s"), "")
         line("peak RSS (largest process)", b["peak_rss_mb"], None, "MB")
+        print(f"  {'near-duplicate clustering':34s} {b['near_s']} s CPU (main process, after the workers): "
+              f"{b['near_docs']} documents joined a story's cluster ({b['duplicates']} exact copies among them)")
         line("index size (Lucene: bodies stored)", b["index_bytes"] / 2**20, lb.get("index_bytes", 0) / 2**20 or None,
              "MB")
         parts = index_size_by_part(index)

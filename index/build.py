@@ -42,9 +42,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from whoosh import index as windex
 from whoosh.writing import MERGE_SMALL, NO_MERGE
 
+from marsad.index import neardup
 from marsad.index.records import Record, content_hash
 from marsad.index.schema import FACET_FIELDS, build_schema, versions
 from marsad.index.segwriter import FastSegmentWriter, PairAnalyzer, make_codec
@@ -139,6 +141,7 @@ class BuildReport:
     procs: int = 1
     read: dict[str, Any] = field(default_factory=dict)  # index.sources ReadReport.to_dict() (without lists)
     cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds per phase, all workers summed
+    near_duplicates: int = 0  # documents in a cluster of rewritten copies (index.neardup), the first excepted
 
     def summary(self) -> str:
         reasons = ", ".join(f"{k} {v}" for k, v in sorted(self.skip_reasons.items()))
@@ -453,6 +456,19 @@ def _cpu(results: list[dict[str, Any]], read_cpu: float) -> dict[str, float]:
     return {k: round(v, 1) for k, v in out.items()}
 
 
+def _near_duplicates(report: BuildReport, gen_dir: Path) -> None:
+    """Cluster the new generation's rewritten copies (``index.neardup``) into its ``near.npy``."""
+    t = time.process_time()
+    with windex.open_dir(str(gen_dir)).reader() as r:
+        # (an empty index reads through a reader without a segment: no signatures)
+        leaves = [(seg.segment_id() if (seg := leaf.segment()) is not None else "", leaf.doc_count_all())
+                  for leaf, _ in r.leaf_readers()]
+        live = np.zeros(r.doc_count_all(), dtype=bool)
+        live[np.fromiter(r.all_doc_ids(), dtype=np.int64)] = True
+    report.near_duplicates = neardup.write_clusters(gen_dir, leaves, live)
+    report.cpu["near"] = round(report.cpu.get("near", 0.0) + time.process_time() - t, 2)
+
+
 def _commit(ix: Any, writer: Any, results: list[dict[str, Any]], merge: bool) -> None:
     """Commit the worker segments (and the writer's deletions) as one new TOC."""
     segments = [s for res in results for s in res["segments"]]
@@ -627,6 +643,7 @@ def build_index(
                 writer.cancel()
                 raise
             _commit(ix, writer, results, merge=False)
+            _near_duplicates(report, tmp)
             report.documents = windex.open_dir(str(tmp)).doc_count()
             _finish_report(report, t0)
             write_meta(tmp, _meta(report, paths, started, {"procs": procs, "files": file_sizes(tmp)}))
@@ -791,6 +808,7 @@ def update_index(
                 writer.cancel()
                 raise BuildError(_strict_message(report, root))
             _commit(ix, writer, results, merge=True)
+            _near_duplicates(report, tmp)
             report.documents = windex.open_dir(str(tmp)).doc_count()
             _finish_report(report, t0)
             new_meta = dict(meta)

@@ -38,6 +38,7 @@ from whoosh.writing import SegmentWriter
 from marsad.analyzers import exact_analyzer, stem, stem_analyzer
 from marsad.analyzers.filters import ArabicStopFilter, CliticTatweelFilter, LightStemFilter, NormalizeFilter
 from marsad.analyzers.tokenizers import ArabicTokenizer, words_of
+from marsad.index import neardup
 from marsad.index.codec import HASH_COLUMN, HASH_COLUMN_NAME, MarsadCodec, hash_value
 
 __all__ = ["PairAnalyzer", "FastSegmentWriter", "fast_path_ok", "TEXT_PAIRS", "make_codec"]
@@ -108,6 +109,7 @@ class PairAnalyzer:
         self._sid: dict[bytes, int] = {}
         self.stem_of: list[int] = []  # -1: an exact term seen only in whole-text analysis
         self.stem_conflict = False  # one exact term met two stems: stem positions not derivable
+        self.near_hashes = np.zeros(0, dtype=np.uint64)  # exact term id -> neardup.term_hashes
 
     def exact_id(self, e: bytes, s: bytes | None = None) -> int:
         """The id of exact term ``e`` (registered on first sight), linked to stem ``s``."""
@@ -239,6 +241,7 @@ class PairAnalyzer:
         return out[0][0], out[1][0], out[0][1], out[1][1]
 
 
+NEAR_FIELD = "body_exact"  # the text whose shingles make a document's near-duplicate signature
 _MEMO_VALUES = 4096  # distinct values of a field remembered by FastSegmentWriter._post
 
 
@@ -479,8 +482,12 @@ class FastSegmentWriter:
         sorted_ids: dict[str, np.ndarray] = {}  # exact field -> its term ids in dictionary order
         # exact fields first (a derived stem field needs its twin's dictionary), written in name order
         built: dict[str, Any] = {}
+        near = None  # the body's exact tokens, in document order: near-duplicate signatures
         for fieldname in sorted(pair_fields, key=lambda f: f in self._derive):
             ids, docs, pos, in_order = self._tokens(fieldname)
+            if fieldname == NEAR_FIELD:
+                order = None if in_order else np.lexsort((pos, docs))
+                near = (ids, docs) if order is None else (ids[order], docs[order])
             if len(ids):
                 table = self.pa.sterms if fieldname in self._derive else self.pa.eterms
                 built[fieldname] = self._postings(ids, docs, pos, table, in_order)
@@ -517,7 +524,19 @@ class FastSegmentWriter:
             own.clear()
         w.pool.cleanup()
         w._assemble_segment()
-        return w.get_segment()
+        seg = w.get_segment()
+        if near is not None:
+            sig = neardup.signatures(near[0], near[1], self.docnum, self._term_hashes())
+            with w.storage.create_file(seg.make_filename(neardup.SUFFIX)) as f:
+                f.write(sig.astype("<u4").tobytes())
+        return seg
+
+    def _term_hashes(self) -> np.ndarray:
+        """neardup.term_hashes of the exact terms, extended as the tables grow."""
+        have = self.pa.near_hashes
+        if len(have) < len(self.pa.eterms):
+            have = self.pa.near_hashes = np.concatenate([have, neardup.term_hashes(self.pa.eterms[len(have):])])
+        return have
 
     def _variants(self, exact_ids: np.ndarray, stem_ids: np.ndarray) -> list[np.ndarray] | None:
         """Per stem term (``stem_ids``, dictionary order), the rows of the exact

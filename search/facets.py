@@ -32,6 +32,7 @@ import numpy as np
 from whoosh.reading import TermNotFound
 
 from marsad.analyzers import stem
+from marsad.index import neardup
 from marsad.index.codec import hash_column, numeric_column, segment_arrays
 
 # words split and normalized as the extractors read their data (a diacritized
@@ -109,6 +110,18 @@ class ReaderData:
     dates: DateData
     group: np.ndarray  # int32: docnum of the first copy with the same content hash
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # int32: docnum of the first copy of the same story, rewritten copies included (index.neardup);
+    # the same array as group when the index has no clusters
+    story: np.ndarray | None = None
+
+    def by_story(self) -> ReaderData:
+        """This data with ``group`` = the story clusters (built once): what a search that
+        collapses rewritten copies too counts and lists."""
+        view = getattr(self, "_story_view", None)
+        if view is None:
+            view = self if self.story is None else ReaderData(self.n, self.live, self.terms, self.dates, self.story)
+            self._story_view = view
+        return view
 
 
 def _index_storage(storage: Any) -> Any:
@@ -286,7 +299,22 @@ def _date_data(reader: Any, n: int) -> DateData:
     return DateData(ordinal, year, month, day_known & known)
 
 
+def _story_data(reader: Any, group: np.ndarray) -> np.ndarray | None:
+    """docnum -> docnum of the first copy of its story: the same content hash, or
+    a rewritten copy (``index.neardup``: the generation's ``near.npy``); None without clusters."""
+    folders = {getattr(_index_storage(getattr(leaf, "_storage", None)), "folder", None)
+               for leaf, _ in reader.leaf_readers()}
+    folder = folders.pop() if len(folders) == 1 else None
+    near = neardup.load_clusters(folder, len(group)) if folder is not None else None
+    return None if near is None else neardup.merged(group, near).astype(np.int32)
+
+
 def _group_data(reader: Any, n: int) -> np.ndarray:
+    """docnum -> docnum of the first copy with the same content hash."""
+    return _hash_groups(reader, n)
+
+
+def _hash_groups(reader: Any, n: int) -> np.ndarray:
     """docnum -> docnum of the first copy with the same content hash."""
     group = np.arange(n, dtype=np.int32)
     if "content_hash" not in reader.schema:
@@ -341,7 +369,8 @@ def _build_reader_data(reader: Any) -> ReaderData:
         live[:] = False
         live[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
     terms = {f.name: _term_data(reader, f.field, n) for f in FACETS.values() if isinstance(f, TermFacet)}
-    return ReaderData(n, live, terms, _date_data(reader, n), _group_data(reader, n))
+    group = _group_data(reader, n)
+    return ReaderData(n, live, terms, _date_data(reader, n), group, story=_story_data(reader, group))
 
 
 # ---------------------------------------------------------------- value lookup

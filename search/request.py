@@ -282,6 +282,8 @@ PARAMETERS: tuple[Param, ...] = (
     Param("exact", "boolean", "match every word's exact (unstemmed) form, as if written =word", default=False),
     Param("collapse", "boolean", "show syndicated copies of an article once (total counts the groups); false "
           "lists every copy", default=True),
+    Param("stories", "boolean", "with collapse: also show rewritten copies of a story once (near-duplicate text "
+          "that several outlets edited, clustered at build time)", default=False),
 )
 PARAMETER_NAMES = frozenset(p.name for p in PARAMETERS)
 
@@ -323,6 +325,7 @@ class SearchRequest:
     facet_all: tuple[str, ...] = ()  # ... except these facets: all their values
     exact: bool = False  # search every word at the exact level (as if written =word)
     collapse: bool = True  # show syndicated copies once
+    stories: bool = False  # with collapse: rewritten copies of a story too (index.neardup)
     highlight: bool = True
     suggest: bool = True
     time_limit: float = DEFAULT_TIME_LIMIT
@@ -428,7 +431,7 @@ class SearchRequest:
         f, t = get("from"), get("to")
         kw["date_from"] = parse_date_bound(f) if f else None
         kw["date_to"] = parse_date_bound(t, end=True) if t else None
-        for name in ("exact", "collapse"):
+        for name in ("exact", "collapse", "stories"):
             value = _flag(name, get(name))
             if value is not None:
                 kw[name] = value

@@ -59,6 +59,7 @@ class Hit:
     url: str | None = None
     copies: list[dict[str, Any]] = field(default_factory=list)  # syndicated copies: [{id, outlet}]
     copies_total: int = 0  # all of them (a search hit lists the first MAX_COPIES_LISTED)
+    copies_outlets: int = 0  # outlets that published the story (this one and its copies); 0 without copies
     title_html: str = ""  # HTML: the title escaped, matched words in <mark>…</mark>
 
 

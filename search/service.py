@@ -188,10 +188,17 @@ def _hit(s: Searcher, data: ReaderData, docnum: int, score: float | None, cq: Co
     if g != docnum or _group_size(data, g) > 1:
         others = [d for d in _group_members(data, int(g)) if d != docnum]
         hit.copies_total = len(others)
+        single = data.terms["outlet"].by_doc(data.n)[0] if "outlet" in data.terms else None
+        if single is not None:  # outlets of the whole story, from the facet array (no stored reads)
+            ids = single[np.array([docnum, *others])]
+            hit.copies_outlets = len(set(ids[ids >= 0].tolist()))
+        mine = f.get("content_hash")
         for other in others if all_copies else others[:MAX_COPIES_LISTED]:
             of = s.stored_fields(other)
             hit.copies.append({"id": of.get("id", ""), "outlet": of.get("outlet") or None,
-                               "url": of.get("url") or None})
+                               "url": of.get("url") or None,
+                               # a rewritten copy (index.neardup), not the same text
+                               "rewritten": bool(mine) and of.get("content_hash") != mine})
     return hit
 
 
@@ -409,10 +416,12 @@ def select(s: Searcher, request: SearchRequest) -> Selection:
     """Parse, evaluate, loosen a long query that finds too little, and filter
     (see the module docstring, steps 1-3)."""
     reader = s.reader()
-    data = reader_data(reader)
+    base = reader_data(reader)
+    # count and list the copies of a story, rewrites included (the same arrays, other groups)
+    data = base.by_story() if request.collapse and request.stories else base
     cq = compile_query(request.q, reader, data, exact=request.exact)
     notices = list(cq.notices)
-    eng = engine_for(data)
+    eng = engine_for(base)
     use_scores = request.sort == "relevance" and not cq.empty
     budget = Budget(time.perf_counter() + request.time_limit)
     docs, score = _live(data, *eng.evaluate(reader, cq.scored if use_scores else cq.match, use_scores, budget))
@@ -531,12 +540,12 @@ def get_document(index: Any, doc_id: str) -> dict[str, Any] | None:
         docnum = _docnum(s, doc_id)
         if docnum is None:
             return None
-        data = reader_data(s.reader())
+        data = reader_data(s.reader()).by_story()  # its story's other versions, rewrites marked
         f = dict(s.stored_fields(docnum))
         hit = _hit(s, data, docnum, None, None, highlight=False, all_copies=True)
         f["date"], f["outlet"] = hit.date, hit.outlet  # (outlet: the key a hit has, None when unknown)
         f["provinces"], f["actors"], f["copies"] = hit.provinces, hit.actors, hit.copies
-        f["copies_total"] = hit.copies_total
+        f["copies_total"], f["copies_outlets"] = hit.copies_total, hit.copies_outlets
         ev = f.get("evidence")
         if isinstance(ev, str):
             try:

@@ -262,3 +262,19 @@ def test_entity_page_from_a_facet_value_and_back_to_a_search(base_url, page):
     qs = urllib.parse.parse_qs(urlsplit(page.url).query)
     assert qs["actor"] == [data["value"]] and qs["province"] == [province]
     assert_matches_api(base_url, page)
+
+
+def test_story_collapsing_toggles_and_keeps_the_query(base_url, page):
+    """Issue 15: the page's link collapses rewritten copies of a story (and back);
+    the results are the API's for the same URL each time."""
+    page.goto(base_url + "/?q=" + urllib.parse.quote("سوريا") + "&province=" + urllib.parse.quote("حلب"))
+    before = assert_matches_api(base_url, page)
+    page.locator("a.stories-toggle").click()
+    page.wait_for_url("**stories=true**")
+    qs = urllib.parse.parse_qs(urlsplit(page.url).query)
+    assert qs["q"] == ["سوريا"] and qs["province"] == ["حلب"]
+    after = assert_matches_api(base_url, page)
+    assert after["total"] <= before["total"]
+    page.locator("a.stories-toggle").click()
+    page.wait_for_url(lambda u: "stories" not in u)
+    assert assert_matches_api(base_url, page)["total"] == before["total"]

@@ -139,7 +139,7 @@ def test_search_parameters_are_the_parsers_list(doc):
     assert "collapse" in names  # it changes results: documented
     assert not names & {"size", "page-size", "facet-limit", "facet-all"}  # one name each
     booleans = {p["name"] for p in params if p["schema"].get("type") == "boolean"}
-    assert booleans == {"exact", "collapse"}
+    assert booleans == {"exact", "collapse", "stories"}
 
 
 # ---------------------------------------------------------------- what handlers read
@@ -149,6 +149,7 @@ def _calls(doc) -> list[str]:
     sample = {"q": "سوريا", "outlet": "الشرق الأوسط", "province": "حلب", "actor": "داعش", "date": "2015",
               "from": "2015", "to": "2016", "sort": "newest", "page": "1", "page_size": "5",
               "facet_limit": "3", "facet_all": "outlet", "exact": "false", "collapse": "true", "format": "csv",
+              "stories": "false",
               "interval": "week"}
     urls = []
     doc_id = "001_"  # a seed's id prefix is not an id: 404 still reads the parameters

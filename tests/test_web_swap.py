@@ -90,4 +90,6 @@ def test_marsad_index_build_swap_is_picked_up(tmp_path, corpus_dir, make_app):
     t.join()
     statuses.append(c.get("/api/search?q=سوريا").status_code)
     assert set(statuses) == {200}
+    # the new articles are rewrites of the seeds: ten articles, five stories
     assert c.get("/api/search").get_json()["total"] == 10
+    assert c.get("/api/search?stories=true").get_json()["total"] == 5

@@ -67,8 +67,10 @@ def _schemas() -> dict[str, Any]:
         "selected": {"type": "boolean"},
         "label": _nullable({**STR, "description": "a display label when it differs from value (غير معروف)"}),
     })
-    copy_ = _closed({"id": STR, "outlet": _nullable(STR), "url": _nullable(STR)},
-                    description="a syndicated copy of the same article")
+    copy_ = _closed({"id": STR, "outlet": _nullable(STR), "url": _nullable(STR),
+                     "rewritten": {"type": "boolean",
+                                   "description": "a rewritten copy (near-duplicate text), not the same text"}},
+                    description="a syndicated copy of the same story: the same text, or a rewrite of it")
     date = _nullable({**STR, "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$",
                       "description": "ISO date at its precision: YYYY-MM-DD, YYYY-MM or YYYY"})
     precision = _nullable({"type": "string", "enum": ["day", "month", "year", None]})  # 3.0.3: null listed
@@ -80,6 +82,7 @@ def _schemas() -> dict[str, Any]:
         "url": _nullable(STR), "copies": {"type": "array", "items": _ref("Copy"),
                                           "description": "syndicated copies, the first 10"},
         "copies_total": {**INT0, "description": "how many copies there are in all"},
+        "copies_outlets": {**INT0, "description": "outlets that published the story (0 without copies)"},
         "title_html": {**STR, "description": "HTML: the title escaped, matched words in <mark>"},
     })
     facet_info = _closed({"label": STR, "other": {**INT0, "description": "buckets with documents left out"},
@@ -126,6 +129,7 @@ def _schemas() -> dict[str, Any]:
         "provinces": STRS, "actors": STRS, "url": _nullable(STR),
         "copies": {"type": "array", "items": _ref("Copy")},
         "copies_total": {**INT0, "description": "how many copies there are (all are listed here)"},
+        "copies_outlets": {**INT0, "description": "outlets that published the story (0 without copies)"},
         "evidence": {"type": "array", "items": _ref("Evidence")},
         "source_path": _nullable({**STR, "description": "where the build read it"}),
         "content_hash": _nullable(STR),

@@ -32,7 +32,7 @@ FACETS = FACET_NAMES  # the registry's (index/facets.py)
 # every parameter the page passes on, in canonical URL order ("page" is dropped on any change)
 # (the last ones are SearchRequest options a shared URL may carry: all values of a facet, exact level)
 PARAMS = ("q", *FACETS, "from", "to", "sort", "page_size", "page",
-          "facet_all", "facet_limit", "exact", "collapse")
+          "facet_all", "facet_limit", "exact", "collapse", "stories")
 MULTI = frozenset(FACETS) | {"facet_all"}
 
 

@@ -293,7 +293,7 @@ def _hits_view(state: SearchState, hits: list[dict[str, Any]]) -> list[dict[str,
         out.append({**h, "href": doc_url(h["id"], state),
                     "outlet_chip": chip("outlet", h["outlet"], "outlet") if h.get("outlet") else None,
                     "tags_html": Markup(" ").join(tags),
-                    "copies_view": [(doc_url(c["id"], state), c.get("outlet") or c["id"])
+                    "copies_view": [(doc_url(c["id"], state), c.get("outlet") or c["id"], c.get("rewritten"))
                                     for c in h.get("copies") or []],
                     "copies_more": max(0, (h.get("copies_total") or 0) - len(h.get("copies") or []))})
     return out
@@ -320,6 +320,10 @@ def search_page() -> Any:
     ctx["dates"] = _date_view(st, result)
     ctx["chips"] = _chips_view(st)
     ctx["hits"] = _hits_view(st, result.get("hits") or [])
+    stories = st.get("stories") in ("true", "1", "yes", "on")
+    ctx["stories"] = stories
+    ctx["stories_url"] = search_url(SearchState.from_pairs(
+        [p for p in st.pairs if p[0] not in ("stories", "page")] + ([] if stories else [("stories", "true")])))
     ctx["pages"] = _page_count(result)
     ctx["page_window"] = _page_window(int(result.get("page") or 1), ctx["pages"])
     return render_template("search.html", **ctx)
