@@ -46,6 +46,7 @@ SUFFIX = ".near"  # per segment: its documents' signatures (uint32, BINS per doc
 CLUSTERS_FILE = "near.npy"  # per generation: docnum -> its cluster (the smallest docnum in it)
 
 _M = np.uint64(0x9E3779B97F4A7C15)
+_CHECK = 262_144  # candidate pairs verified at once (2 x 32 MB of signatures)
 
 
 def term_hashes(terms: Sequence[bytes]) -> np.ndarray:
@@ -104,13 +105,17 @@ def clusters(sig: np.ndarray, live: np.ndarray | None = None) -> np.ndarray:
         vs.append(members[same + 1])
     if not us:
         return label
-    u, v = np.concatenate(us), np.concatenate(vs)
-    # the pairs must really be alike: a band can match by chance
-    su, sv = sig[u], sig[v]
-    filled = (su != EMPTY) & (sv != EMPTY)
-    both = filled.sum(axis=1)
-    agree = ((su == sv) & filled).sum(axis=1) / np.maximum(both, 1)
-    keep = (agree >= THRESHOLD) & (both >= MIN_FILLED)
+    # one pair once (copies meet in every band), then checked a slice at a time: the
+    # pairs must really be alike (a band can match by chance) and memory stays bounded
+    pair = np.unique(np.concatenate(us).astype(np.int64) * n + np.concatenate(vs))
+    u, v = pair // n, pair % n
+    keep = np.zeros(len(u), dtype=bool)
+    for i in range(0, len(u), _CHECK):
+        su, sv = sig[u[i:i + _CHECK]], sig[v[i:i + _CHECK]]
+        filled = (su != EMPTY) & (sv != EMPTY)
+        both = filled.sum(axis=1)
+        agree = ((su == sv) & filled).sum(axis=1) / np.maximum(both, 1)
+        keep[i:i + _CHECK] = (agree >= THRESHOLD) & (both >= MIN_FILLED)
     return _components(u[keep], v[keep], n)
 
 
