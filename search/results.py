@@ -60,6 +60,7 @@ class Hit:
     copies: list[dict[str, Any]] = field(default_factory=list)  # syndicated copies: [{id, outlet}]
     copies_total: int = 0  # all of them (a search hit lists the first MAX_COPIES_LISTED)
     copies_outlets: int = 0  # outlets that published the story (this one and its copies); 0 without copies
+    rewrites: int = 0  # rewritten copies of its story listed as results of their own (stories=false)
     title_html: str = ""  # HTML: the title escaped, matched words in <mark>…</mark>
 
 

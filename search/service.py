@@ -184,6 +184,9 @@ def _hit(s: Searcher, data: ReaderData, docnum: int, score: float | None, cq: Co
         snippet=make_snippet(body, st, ex) if highlight else "", url=f.get("url") or None,
     )
     hit.title_html = mark_all(title, st, ex) if highlight else ""
+    if data.story is not None and data.story is not data.group:  # rewrites shown apart: say they exist
+        st = int(data.story[docnum])
+        hit.rewrites = _story_size(data, st) - _group_size(data, int(data.group[docnum]))
     g = data.group[docnum]
     if g != docnum or _group_size(data, g) > 1:
         others = [d for d in _group_members(data, int(g)) if d != docnum]
@@ -213,6 +216,14 @@ def _group_members(data: ReaderData, g: int) -> list[int]:
             members.setdefault(int(data.group[d]), []).append(d)
         data._group_members = members  # type: ignore[attr-defined]
     return members.get(g, [])
+
+
+def _story_size(data: ReaderData, st: int) -> int:
+    sizes = getattr(data, "_story_sizes", None)
+    if sizes is None:
+        sizes = np.bincount(data.story, minlength=data.n) if data.story is not None else np.ones(data.n, np.int64)
+        data._story_sizes = sizes  # type: ignore[attr-defined]
+    return int(sizes[st])
 
 
 def _group_size(data: ReaderData, g: int) -> int:
@@ -546,6 +557,7 @@ def get_document(index: Any, doc_id: str) -> dict[str, Any] | None:
         f["date"], f["outlet"] = hit.date, hit.outlet  # (outlet: the key a hit has, None when unknown)
         f["provinces"], f["actors"], f["copies"] = hit.provinces, hit.actors, hit.copies
         f["copies_total"], f["copies_outlets"] = hit.copies_total, hit.copies_outlets
+        f["rewrites"] = sum(1 for c in hit.copies if c.get("rewritten"))
         ev = f.get("evidence")
         if isinstance(ev, str):
             try:

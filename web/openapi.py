@@ -83,6 +83,8 @@ def _schemas() -> dict[str, Any]:
                                           "description": "syndicated copies, the first 10"},
         "copies_total": {**INT0, "description": "how many copies there are in all"},
         "copies_outlets": {**INT0, "description": "outlets that published the story (0 without copies)"},
+        "rewrites": {**INT0, "description": "rewritten copies of its story that are results of their own "
+                                            "(stories=false); stories=true lists them as copies"},
         "title_html": {**STR, "description": "HTML: the title escaped, matched words in <mark>"},
     })
     facet_info = _closed({"label": STR, "other": {**INT0, "description": "buckets with documents left out"},
@@ -130,6 +132,7 @@ def _schemas() -> dict[str, Any]:
         "copies": {"type": "array", "items": _ref("Copy")},
         "copies_total": {**INT0, "description": "how many copies there are (all are listed here)"},
         "copies_outlets": {**INT0, "description": "outlets that published the story (0 without copies)"},
+        "rewrites": {**INT0, "description": "rewritten copies of its story (listed in copies)"},
         "evidence": {"type": "array", "items": _ref("Evidence")},
         "source_path": _nullable({**STR, "description": "where the build read it"}),
         "content_hash": _nullable(STR),
