@@ -311,11 +311,6 @@ def _story_data(reader: Any, group: np.ndarray) -> np.ndarray | None:
 
 def _group_data(reader: Any, n: int) -> np.ndarray:
     """docnum -> docnum of the first copy with the same content hash."""
-    return _hash_groups(reader, n)
-
-
-def _hash_groups(reader: Any, n: int) -> np.ndarray:
-    """docnum -> docnum of the first copy with the same content hash."""
     group = np.arange(n, dtype=np.int32)
     if "content_hash" not in reader.schema:
         return group

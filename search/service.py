@@ -185,8 +185,8 @@ def _hit(s: Searcher, data: ReaderData, docnum: int, score: float | None, cq: Co
     )
     hit.title_html = mark_all(title, st, ex) if highlight else ""
     if data.story is not None and data.story is not data.group:  # rewrites shown apart: say they exist
-        st = int(data.story[docnum])
-        hit.rewrites = _story_size(data, st) - _group_size(data, int(data.group[docnum]))
+        story = int(data.story[docnum])
+        hit.rewrites = _story_size(data, story) - _group_size(data, int(data.group[docnum]))
     g = data.group[docnum]
     if g != docnum or _group_size(data, g) > 1:
         others = [d for d in _group_members(data, int(g)) if d != docnum]
