@@ -25,7 +25,7 @@ from marsad.index.facets import FACET_NAMES
 from marsad.index.facets import FACETS as FACET_SPECS
 
 __all__ = [
-    "SearchRequest", "SearchRequestError", "FACETS", "SORTS",
+    "SearchRequest", "SearchRequestError", "FACETS", "SORTS", "flag",
     "MAX_QUERY_CHARS", "MAX_QUERY_TERMS", "MAX_PAGE_SIZE", "MAX_RESULT_WINDOW",
     "MAX_PREFIX_EXPANSIONS", "MAX_FUZZY_EXPANSIONS", "MAX_QUERY_EXPANSIONS", "MAX_EXPANSION_SCAN",
     "MIN_PREFIX_CHARS", "MAX_FUZZY_DISTANCE", "MIN_FUZZY_CHARS", "DEFAULT_TIME_LIMIT", "parse_date_bound",
@@ -224,9 +224,13 @@ _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
 
 
-def _flag(name: str, value: Any) -> bool | None:
+def flag(name: str, value: Any) -> bool | None:
     """A boolean parameter: ``true/false``, ``1/0``, ``yes/no``, ``on/off``; empty is unset (None);
-    anything else (``maybe``) is refused rather than read as false."""
+    anything else (``maybe``) is refused rather than read as false.
+
+    >>> flag("stories", "On"), flag("stories", "")
+    (True, None)
+    """
     if isinstance(value, bool) or value is None:
         return value
     text = str(value).strip().lower()
@@ -432,7 +436,7 @@ class SearchRequest:
         kw["date_from"] = parse_date_bound(f) if f else None
         kw["date_to"] = parse_date_bound(t, end=True) if t else None
         for name in ("exact", "collapse", "stories"):
-            value = _flag(name, get(name))
+            value = flag(name, get(name))
             if value is not None:
                 kw[name] = value
         return cls(**kw)

@@ -34,6 +34,7 @@ from marsad.search.request import (
     SearchRequestError,
     bilingual,
     date_facet_value,
+    flag,
     unknown_parameters,
 )
 from marsad.web import charts, feeds
@@ -320,7 +321,7 @@ def search_page() -> Any:
     ctx["dates"] = _date_view(st, result)
     ctx["chips"] = _chips_view(st)
     ctx["hits"] = _hits_view(st, result.get("hits") or [])
-    stories = st.get("stories") in ("true", "1", "yes", "on")
+    stories = bool(flag("stories", st.get("stories")))  # (valid: the search accepted it)
     ctx["stories"] = stories
     ctx["stories_url"] = search_url(SearchState.from_pairs(
         [p for p in st.pairs if p[0] not in ("stories", "page")] + ([] if stories else [("stories", "true")])))
