@@ -9,8 +9,9 @@ bins, the smallest value per bin), written beside its segment
 the signatures (LSH: :data:`BANDS` bands of :data:`ROWS` bins), keeps the
 pairs of documents that share a band and agree on at least
 :data:`THRESHOLD` of the bins both filled, and writes each document's cluster
-(the smallest docnum of its connected pairs) to ``near.npy``. The search
-collapses those clusters like exact copies (``search.facets``).
+(the smallest docnum of its connected pairs) to ``near.npy``. A search with
+``stories=true`` collapses those clusters like exact copies (``search.facets``:
+``ReaderData.story``); by default each version says its story has others.
 
 All of it is numpy over the token arrays the writer already holds: a
 per-document MinHash library call (datasketch hashes each shingle in Python)
@@ -85,7 +86,6 @@ def signatures(ids: np.ndarray, docs: np.ndarray, n_docs: int, hashes: np.ndarra
 def clusters(sig: np.ndarray, live: np.ndarray | None = None) -> np.ndarray:
     """Per document, the smallest docnum of its near-duplicate cluster (itself when alone)."""
     n = len(sig)
-    label = np.arange(n, dtype=np.int64)
     us, vs = [], []
     ok = np.ones(n, dtype=bool) if live is None else live.astype(bool)
     for b in range(BANDS):
@@ -104,7 +104,7 @@ def clusters(sig: np.ndarray, live: np.ndarray | None = None) -> np.ndarray:
         us.append(members[same])
         vs.append(members[same + 1])
     if not us:
-        return label
+        return np.arange(n, dtype=np.int64)
     # one pair once (copies meet in every band), then checked a slice at a time: the
     # pairs must really be alike (a band can match by chance) and memory stays bounded
     pair = np.unique(np.concatenate(us).astype(np.int64) * n + np.concatenate(vs))

@@ -109,7 +109,7 @@ class PairAnalyzer:
         self._sid: dict[bytes, int] = {}
         self.stem_of: list[int] = []  # -1: an exact term seen only in whole-text analysis
         self.stem_conflict = False  # one exact term met two stems: stem positions not derivable
-        self.near_hashes = np.zeros(0, dtype=np.uint64)  # exact term id -> neardup.term_hashes
+        self._near_hashes = np.zeros(0, dtype=np.uint64)  # exact term id -> neardup.term_hashes
 
     def exact_id(self, e: bytes, s: bytes | None = None) -> int:
         """The id of exact term ``e`` (registered on first sight), linked to stem ``s``."""
@@ -125,6 +125,13 @@ class PairAnalyzer:
             else:
                 self.stem_conflict = True
         return i
+
+    def term_hashes(self) -> np.ndarray:
+        """``neardup.term_hashes`` of the exact terms (by id), extended as the table grows."""
+        have = self._near_hashes
+        if len(have) < len(self.eterms):
+            have = self._near_hashes = np.concatenate([have, neardup.term_hashes(self.eterms[len(have):])])
+        return have
 
     def stem_id(self, s: bytes) -> int:
         i = self._sid.get(s)
@@ -325,18 +332,16 @@ class FastSegmentWriter:
         if inv is None:
             inv = self._inv[fieldname] = {}
         length = 0
-        memo = self._memo.get(fieldname, {})
-        if memo is not None and not isinstance(value, (str, bytes, int, float, datetime)):
+        memo = self._memo.setdefault(fieldname, {})
+        if not isinstance(value, (str, bytes, int, float, datetime)):
             memo = None  # (a list, say: not hashable) this value only
         got = None if memo is None else memo.get(value)
         if got is None:
             got = list(field.index(value))
-            if memo is not None:
-                if len(memo) >= _MEMO_VALUES:  # not a facet-like field: stop remembering it
-                    self._memo[fieldname] = None
-                else:
-                    memo[value] = got
-                    self._memo[fieldname] = memo
+            if memo is not None and len(memo) >= _MEMO_VALUES:  # not a facet-like field: stop remembering it
+                self._memo[fieldname] = None
+            elif memo is not None:
+                memo[value] = got
         for tbytes, freq, weight, vbytes in got:
             if field.scorable:
                 length += freq
@@ -526,17 +531,11 @@ class FastSegmentWriter:
         w._assemble_segment()
         seg = w.get_segment()
         if near is not None:
-            sig = neardup.signatures(near[0], near[1], self.docnum, self._term_hashes())
+            sig = neardup.signatures(near[0], near[1], self.docnum, self.pa.term_hashes())
             with w.storage.create_file(seg.make_filename(neardup.SUFFIX)) as f:
                 f.write(sig.astype("<u4").tobytes())
         return seg
 
-    def _term_hashes(self) -> np.ndarray:
-        """neardup.term_hashes of the exact terms, extended as the tables grow."""
-        have = self.pa.near_hashes
-        if len(have) < len(self.pa.eterms):
-            have = self.pa.near_hashes = np.concatenate([have, neardup.term_hashes(self.pa.eterms[len(have):])])
-        return have
 
     def _variants(self, exact_ids: np.ndarray, stem_ids: np.ndarray) -> list[np.ndarray] | None:
         """Per stem term (``stem_ids``, dictionary order), the rows of the exact

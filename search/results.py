@@ -57,7 +57,7 @@ class Hit:
     score: float | None
     snippet: str  # HTML: original text escaped, matched words in <mark>…</mark>
     url: str | None = None
-    copies: list[dict[str, Any]] = field(default_factory=list)  # syndicated copies: [{id, outlet}]
+    copies: list[dict[str, Any]] = field(default_factory=list)  # copies: [{id, outlet, url, rewritten}]
     copies_total: int = 0  # all of them (a search hit lists the first MAX_COPIES_LISTED)
     copies_outlets: int = 0  # outlets that published the story (this one and its copies); 0 without copies
     rewrites: int = 0  # rewritten copies of its story listed as results of their own (stories=false)

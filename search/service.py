@@ -186,7 +186,7 @@ def _hit(s: Searcher, data: ReaderData, docnum: int, score: float | None, cq: Co
     hit.title_html = mark_all(title, st, ex) if highlight else ""
     if data.story is not None and data.story is not data.group:  # rewrites shown apart: say they exist
         story = int(data.story[docnum])
-        hit.rewrites = _story_size(data, story) - _group_size(data, int(data.group[docnum]))
+        hit.rewrites = _group_size(data, story, "story") - _group_size(data, int(data.group[docnum]))
     g = data.group[docnum]
     if g != docnum or _group_size(data, g) > 1:
         others = [d for d in _group_members(data, int(g)) if d != docnum]
@@ -218,19 +218,12 @@ def _group_members(data: ReaderData, g: int) -> list[int]:
     return members.get(g, [])
 
 
-def _story_size(data: ReaderData, st: int) -> int:
-    sizes = getattr(data, "_story_sizes", None)
+def _group_size(data: ReaderData, g: int, of: str = "group") -> int:
+    """Documents in copy group ``g`` (``of="story"``: in story ``g``), counted once per reader."""
+    sizes = getattr(data, f"_{of}_sizes", None)
     if sizes is None:
-        sizes = np.bincount(data.story, minlength=data.n) if data.story is not None else np.ones(data.n, np.int64)
-        data._story_sizes = sizes  # type: ignore[attr-defined]
-    return int(sizes[st])
-
-
-def _group_size(data: ReaderData, g: int) -> int:
-    sizes = getattr(data, "_group_sizes", None)
-    if sizes is None:
-        sizes = np.bincount(data.group, minlength=data.n)
-        data._group_sizes = sizes  # type: ignore[attr-defined]
+        sizes = np.bincount(getattr(data, of), minlength=data.n)
+        setattr(data, f"_{of}_sizes", sizes)
     return int(sizes[g])
 
 

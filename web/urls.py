@@ -113,6 +113,14 @@ class SearchState:
     def query_string(self) -> str:
         return urlencode(self.pairs)
 
+    def without(self, *keys: str) -> SearchState:
+        """The same state less every value of ``keys`` (order kept).
+
+        >>> SearchState.from_pairs([("q", "حلب"), ("sort", "newest"), ("page", "2")]).without("sort", "page").pairs
+        (('q', 'حلب'),)
+        """
+        return SearchState(tuple(p for p in self.pairs if p[0] not in keys))
+
     # --- changing (each returns a new state; any change goes back to page 1) ---
     def _with(self, pairs: Iterable[tuple[str, str]], keep_page: bool = False) -> SearchState:
         return SearchState.from_pairs((k, v) for k, v in pairs if keep_page or k != "page")
@@ -234,12 +242,12 @@ def search_url(state: SearchState) -> str:
 
 def export_url(state: SearchState, fmt: str) -> str:
     """``/api/export``: every result of the page's search as ``fmt`` (csv or jsonl)."""
-    return _url("api.export", SearchState(tuple(p for p in state.pairs if p[0] != "page") + (("format", fmt),)))
+    return _url("api.export", SearchState(state.without("page").pairs + (("format", fmt),)))
 
 
 def feed_url(state: SearchState) -> str:
     """``/api/feed``: the Atom feed of the page's search (its newest matches: no sort, no page)."""
-    return _url("api.feed", SearchState(tuple(p for p in state.pairs if p[0] not in ("page", "sort"))))
+    return _url("api.feed", state.without("page", "sort"))
 
 
 def trends_url(state: SearchState, queries: Iterable[str] | None = None, api: bool = False,
@@ -248,7 +256,7 @@ def trends_url(state: SearchState, queries: Iterable[str] | None = None, api: bo
     (default: the state's query) under the state's filters; ``options`` such as
     ``interval``, ``measure`` or ``format``."""
     qs = [q for q in (queries if queries is not None else [state.query]) if q]
-    pairs = [("q", q) for q in qs] + [p for p in state.pairs if p[0] not in ("q", "page", "sort", "page_size")]
+    pairs = [("q", q) for q in qs] + list(state.without("q", "page", "sort", "page_size").pairs)
     pairs += [(k, v) for k, v in options.items() if v]
     base = url_for("api.trends" if api else "pages.trends")
     return f"{base}?{_iri(urlencode(pairs))}" if pairs else base
@@ -256,8 +264,7 @@ def trends_url(state: SearchState, queries: Iterable[str] | None = None, api: bo
 
 def matrix_url(state: SearchState, api: bool = False) -> str:
     """``/matrix`` (``api``: ``/api/matrix``): actor x province over the state's result set."""
-    return _url("api.matrix" if api else "pages.matrix_page",
-                SearchState(tuple(p for p in state.pairs if p[0] not in ("page", "sort"))))
+    return _url("api.matrix" if api else "pages.matrix_page", state.without("page", "sort"))
 
 
 @lru_cache(maxsize=16_384)

@@ -97,13 +97,18 @@ def _search_request(args: Any, ignore_unknown: bool = False) -> Any:
         raise BadRequest(str(exc)) from None
 
 
+def _searching(fn: Any) -> Any:
+    """``fn(index)`` on the current index; what only the search itself can refuse (too
+    many terms, too many periods) is a 400."""
+    try:
+        return _with_index(fn)
+    except SearchRequestError as exc:
+        raise BadRequest(str(exc)) from None
+
+
 def _run(args: Any, ignore_unknown: bool = False) -> dict[str, Any]:
     req = _search_request(args, ignore_unknown)  # validate first: a bad parameter is a 400 even without an index
-    try:
-        result = _with_index(lambda ix: search.run(ix, req))
-    except SearchRequestError as exc:  # a limit only the parsed query can break (too many terms): 400
-        raise BadRequest(str(exc)) from None
-    return result.to_dict()
+    return _searching(lambda ix: search.run(ix, req)).to_dict()
 
 
 def _document(doc_id: str) -> dict[str, Any]:
@@ -124,25 +129,16 @@ def _attention(args: Any, ignore_unknown: bool = False) -> tuple[search.Attentio
     """(the ``Attention``, the queries, the interval) of a trends URL: its
     ``q`` values (at most four) under the filters the other parameters make."""
     queries = list(dict.fromkeys(q.strip() for q in args.getlist("q") if q.strip()))
-    if len(queries) > MAX_SERIES:
-        raise BadRequest(bilingual(f"تُقارن {MAX_SERIES} استعلامات على الأكثر",
-                                   f"at most {MAX_SERIES} queries (q) are compared"))
     interval = args.get("interval") or "month"
     rest = MultiDict([(k, v) for k, v in args.items(multi=True) if k not in _TRENDS_OWN])
     req = _search_request(rest, ignore_unknown)
-    try:
-        att = _with_index(lambda ix: search.attention(ix, req, queries, interval))
-    except SearchRequestError as exc:
-        raise BadRequest(str(exc)) from None
-    return att, queries, interval
+    # (search.attention refuses more than MAX_SERIES queries and a bad interval)
+    return _searching(lambda ix: search.attention(ix, req, queries, interval)), queries, interval
 
 
 def _matrix(args: Any, ignore_unknown: bool = False) -> search.Matrix:
     req = _search_request(args, ignore_unknown)
-    try:
-        return _with_index(lambda ix: search.matrix(ix, req))
-    except SearchRequestError as exc:
-        raise BadRequest(str(exc)) from None
+    return _searching(lambda ix: search.matrix(ix, req))
 
 
 def _entity(facet: str, value: str) -> search.Entity:
@@ -324,7 +320,7 @@ def search_page() -> Any:
     stories = bool(flag("stories", st.get("stories")))  # (valid: the search accepted it)
     ctx["stories"] = stories
     ctx["stories_url"] = search_url(SearchState.from_pairs(
-        [p for p in st.pairs if p[0] not in ("stories", "page")] + ([] if stories else [("stories", "true")])))
+        st.without("stories", "page").pairs + (() if stories else (("stories", "true"),))))
     ctx["pages"] = _page_count(result)
     ctx["page_window"] = _page_window(int(result.get("page") or 1), ctx["pages"])
     return render_template("search.html", **ctx)
@@ -356,9 +352,8 @@ def trends() -> Any:
     if measure not in charts.MEASURES:
         measure = "count"
     queries = [q.strip() for q in request.args.getlist("q") if q.strip()]
-    unqueried = SearchState(tuple(p for p in state.pairs if p[0] != "q"))
     if queries:  # the header's search box and the way back: the first query, not the last
-        state = unqueried.with_query(queries[0])
+        state = state.without("q").with_query(queries[0])
     ctx: dict[str, Any] = {"state": state, "queries": queries, "measure": measure, "att": None, "error": None,
                            "back_url": search_url(state),
                            "interval": request.args.get("interval") or "month", "INTERVALS": INTERVALS,
@@ -369,7 +364,7 @@ def trends() -> Any:
         ctx["error"] = str(exc)
         return render_template("trends.html", **ctx), 400
     att = found.to_dict()
-    base = SearchState(tuple(p for p in state.pairs if p[0] not in ("q", "page", "date", "from", "to")))
+    base = state.without("q", "page", "date", "from", "to")
 
     def href(si: int, i: int) -> str:
         """The search behind one point: that query, that period."""
@@ -403,7 +398,7 @@ def matrix_page() -> Any:
     except BadRequest as exc:
         ctx["error"] = str(exc)
         return render_template("matrix.html", **ctx), 400
-    base = [p for p in state.pairs if p[0] != "page"]
+    base = list(state.without("page").pairs)
     top = max((c for row in m.counts for c in row), default=0)
     ctx["m"] = m
     ctx["cells"] = [[{"count": c, "level": charts.shade(c, top),
@@ -421,10 +416,10 @@ def entity(facet: str, value: str) -> Any:
     mine = SearchState(((facet, e.value),))
     d = e.to_dict()
     tl = d["timeline"]
+    # series 0 is every article (the volume), series 1 the articles naming it
     chart = charts.attention_chart({"periods": tl["periods"], "series": tl["series"][1:]}, "count",
-                                   lambda _si, i: search_url(SearchState.from_pairs(
-                                       [(facet, e.value), ("date", tl["periods"][i])])))
-    months = [i for i, c in enumerate(tl["series"][1]["counts"]) if c] if tl["series"] else []
+                                   lambda _si, i: search_url(mine.toggled("date", tl["periods"][i])))
+    months = [i for i, c in enumerate(tl["series"][1]["counts"]) if c]
     return render_template(
         "entity.html", e=d, state=mine, chart=chart, months=months,
         search_href=search_url(mine),
@@ -548,7 +543,7 @@ def feed_api() -> Response:
     xml = feeds.atom(
         result, title=feed_title(state),
         feed_url=absolute(feed_url(state)),
-        page_url=absolute(search_url(SearchState(tuple(p for p in state.pairs if p[0] != "page_size")))),
+        page_url=absolute(search_url(state.without("page_size"))),
         doc_url=lambda doc_id: absolute(doc_url(doc_id)),
         facet_url=lambda name: absolute(facet_page_url(name, SearchState(()))))
     return Response(xml, mimetype=feeds.MIMETYPE)
