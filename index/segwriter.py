@@ -39,7 +39,15 @@ from marsad.analyzers import exact_analyzer, stem, stem_analyzer
 from marsad.analyzers.filters import ArabicStopFilter, CliticTatweelFilter, LightStemFilter, NormalizeFilter
 from marsad.analyzers.tokenizers import ArabicTokenizer, words_of
 from marsad.index import neardup
-from marsad.index.codec import HASH_COLUMN, HASH_COLUMN_NAME, MarsadCodec, hash_value
+from marsad.index.codec import (
+    HASH_COLUMN,
+    HASH_COLUMN_NAME,
+    KEYS_COLUMN,
+    KEYS_COLUMN_NAME,
+    MarsadCodec,
+    hash_value,
+    keys_value,
+)
 
 __all__ = ["PairAnalyzer", "FastSegmentWriter", "fast_path_ok", "TEXT_PAIRS", "make_codec"]
 
@@ -415,6 +423,8 @@ class FastSegmentWriter:
                     pdw.add_column_value(fieldname, column, field.to_column_value(value))
                 if fieldname == "content_hash":
                     pdw.add_column_value(HASH_COLUMN_NAME, HASH_COLUMN, hash_value(value))
+            # id and URL apart from the stored fields: what a hit's list of copies reads
+            pdw.add_column_value(KEYS_COLUMN_NAME, KEYS_COLUMN, keys_value(str(fields.get("id") or ""), fields.get("url")))
         except Exception:
             pdw.cancel_doc()
             raise

@@ -56,7 +56,7 @@ from marsad.index.codec import leaf_lengths, segment_arrays
 from marsad.search.bm25 import FIELD_B, K1
 from marsad.search.facets import ReaderData
 
-__all__ = ["Engine", "engine_for", "K1", "FIELD_B", "BM25F_COMBINE", "Budget"]
+__all__ = ["Engine", "engine_for", "K1", "FIELD_B", "BM25F_COMBINE", "Budget", "distinct", "count_distinct"]
 
 BM25F_COMBINE = False  # True: textbook BM25F (one saturation per word over its fields); measured worse
 _POSTINGS_CACHE = 50_000  # terms kept per reader
@@ -185,17 +185,34 @@ def _gather(docs: np.ndarray, vals: np.ndarray, at: np.ndarray) -> np.ndarray:
     return vals[np.searchsorted(docs, at)]
 
 
-def _union(parts: list[np.ndarray]) -> np.ndarray:
+def _union(parts: list[np.ndarray], universe: int | None = None) -> np.ndarray:
     """The sorted union of sorted unique arrays."""
-    return _union_index(parts)[0]
+    return _union_index(parts, universe)[0]
 
 
-def _union_index(parts: list[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
+# parts holding more than 1/6 of the universe together are merged in a bitmap (3.1M
+# documents, four parts of 300k: the sort 82 ms, the bitmap 7 ms; of 30k: 5 ms vs 17)
+_DENSE_UNION = 6
+
+
+def _union_index(parts: list[np.ndarray], universe: int | None = None) -> tuple[np.ndarray, list[np.ndarray]]:
     """The sorted union of sorted unique arrays and, per part, where its
     elements stand in the union. One stable sort of the concatenation (its
-    runs are already sorted, so the sort merges them)."""
+    runs are already sorted, so the sort merges them); with ``universe``
+    (every value below it) a bitmap and its running count when the parts are large.
+
+    >>> d, w = _union_index([np.array([1, 4]), np.array([2, 4])], universe=6)
+    >>> d.tolist(), [x.tolist() for x in w]
+    ([1, 2, 4], [[0, 2], [1, 2]])
+    """
     if len(parts) == 1:
         return parts[0], [np.arange(len(parts[0]))]
+    if universe is not None and sum(len(p) for p in parts) * _DENSE_UNION > universe:
+        mark = np.zeros(universe, dtype=bool)
+        for p in parts:
+            mark[p] = True
+        rank = np.cumsum(mark, dtype=np.int32)  # at a marked document: 1 + its place in the union
+        return np.flatnonzero(mark), [rank[p].astype(np.int64) - 1 for p in parts]
     cat = np.concatenate(parts) if parts else _NO_DOCS
     if not len(cat):
         return cat, [np.zeros(0, np.int64) for _ in parts]
@@ -227,9 +244,23 @@ def _chain(firsts: np.ndarray, nexts: np.ndarray, slop: int) -> np.ndarray:
 _SHIFT = np.int64(1 << 24)
 
 
-def distinct(a: np.ndarray, presorted: bool = False) -> np.ndarray:
+# a bitmap over the universe beats a sort once the values are more than 1/64 of it
+# (3.1M documents: a 1M-match sort 54 ms, the bitmap 1.5 ms; 10k matches: 0.7 ms either way)
+_DENSE = 64
+
+
+def distinct(a: np.ndarray, presorted: bool = False, universe: int | None = None) -> np.ndarray:
     """The sorted distinct values of ``a`` (a sort and a comparison: numpy's
-    hash-based ``unique`` costs several times more on these small int arrays)."""
+    hash-based ``unique`` costs several times more on these small int arrays);
+    with ``universe`` (every value is below it) a bitmap when ``a`` is dense.
+
+    >>> distinct(np.array([5, 1, 5, 3])).tolist(), distinct(np.array([5, 1, 5, 3]), universe=8).tolist()
+    ([1, 3, 5], [1, 3, 5])
+    """
+    if universe is not None and not presorted and len(a) * _DENSE > universe:
+        seen = np.zeros(universe, dtype=bool)
+        seen[a] = True
+        return np.flatnonzero(seen)
     b = a if presorted else np.sort(a)
     if len(b) < 2:
         return b
@@ -237,6 +268,15 @@ def distinct(a: np.ndarray, presorted: bool = False) -> np.ndarray:
     keep[0] = True
     np.not_equal(b[1:], b[:-1], out=keep[1:])
     return b[keep]
+
+
+def count_distinct(a: np.ndarray, universe: int) -> int:
+    """``len(distinct(a, universe=universe))`` without building the array when ``a`` is dense."""
+    if len(a) * _DENSE > universe:
+        seen = np.zeros(universe, dtype=bool)
+        seen[a] = True
+        return int(np.count_nonzero(seen))
+    return len(distinct(a))
 
 
 class Engine:
@@ -409,7 +449,7 @@ class Engine:
             d, tf = _restrict(*self.postings(reader, t.fieldname, _text(t.text)), within)
             if len(d):
                 parts.append((t, d, tf))
-        docs = _union([d for _, d, _ in parts]) if parts else _NO_DOCS
+        docs = _union([d for _, d, _ in parts], self.n) if parts else _NO_DOCS
         if not scored or not len(docs):
             return docs, None
         tfn = np.zeros(len(docs), dtype=np.float32)
@@ -418,7 +458,7 @@ class Engine:
             b = FIELD_B[t.fieldname]
             tfn[np.searchsorted(docs, d)] += t.boost * tf / ((1.0 - b) + b * lens[d] / avg)
         # df over any field: the union, unrestricted
-        df = len(_union([self.postings(reader, t.fieldname, _text(t.text))[0] for t in terms]))
+        df = len(_union([self.postings(reader, t.fieldname, _text(t.text))[0] for t in terms], self.n))
         return docs, (self.idf(df) * tfn * (K1 + 1.0) / (tfn + K1)).astype(np.float32, copy=False)
 
     def phrase(self, reader: Any, q: wq.Phrase, scored: bool, budget: Budget,
@@ -576,7 +616,7 @@ class Engine:
             got.append(self.evaluate(reader, sub, scored, budget, within))
         if not got:
             return _NO_DOCS, None, np.zeros(0, np.int32)
-        docs, where = _union_index([d for d, _ in got])
+        docs, where = _union_index([d for d, _ in got], self.n)
         counts = np.zeros(len(docs), dtype=np.int32)
         score = np.zeros(len(docs), dtype=np.float32) if scored else None
         for (_d, s), at in zip(got, where):
@@ -597,7 +637,7 @@ class Engine:
             parts.append(self.evaluate(reader, sub, scored, budget, within))
         if not parts:
             return _NO_DOCS, None
-        docs, where = _union_index([d for d, _ in parts])
+        docs, where = _union_index([d for d, _ in parts], self.n)
         if not any(s is not None for _, s in parts):
             return docs, None
         score = np.zeros(len(docs), dtype=np.float32)

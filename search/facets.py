@@ -113,13 +113,16 @@ class ReaderData:
     # int32: docnum of the first copy of the same story, rewritten copies included (index.neardup);
     # the same array as group when the index has no clusters
     story: np.ndarray | None = None
+    # int32: the content-hash groups when ``group`` holds stories (the view of ``by_story``)
+    exact: np.ndarray | None = None
 
     def by_story(self) -> ReaderData:
         """This data with ``group`` = the story clusters (built once): what a search that
         collapses rewritten copies too counts and lists."""
         view = getattr(self, "_story_view", None)
         if view is None:
-            view = self if self.story is None else ReaderData(self.n, self.live, self.terms, self.dates, self.story)
+            view = self if self.story is None else ReaderData(self.n, self.live, self.terms, self.dates, self.story,
+                                                                exact=self.group)
             self._story_view = view
         return view
 

@@ -37,10 +37,11 @@ from whoosh.searching import Searcher
 
 from marsad.analyzers import normalize, stem
 from marsad.analyzers.tokenizers import iter_words
+from marsad.index.codec import doc_keys
 from marsad.index.extract import norm_words
 from marsad.index.records import iso_date
 from marsad.search.bm25 import BODY_B, K1, TITLE_B
-from marsad.search.engine import FIELD_B, Budget, Engine, distinct, engine_for
+from marsad.search.engine import FIELD_B, Budget, Engine, count_distinct, distinct, engine_for
 from marsad.search.facets import (
     FACETS,
     ReaderData,
@@ -195,27 +196,39 @@ def _hit(s: Searcher, data: ReaderData, docnum: int, score: float | None, cq: Co
         if single is not None:  # outlets of the whole story, from the facet array (no stored reads)
             ids = single[np.array([docnum, *others])]
             hit.copies_outlets = len(set(ids[ids >= 0].tolist()))
-        mine = f.get("content_hash")
         for other in others if all_copies else others[:MAX_COPIES_LISTED]:
-            of = s.stored_fields(other)
-            hit.copies.append({"id": of.get("id", ""), "outlet": of.get("outlet") or None,
-                               "url": of.get("url") or None,
-                               # a rewritten copy (index.neardup), not the same text
-                               "rewritten": bool(mine) and of.get("content_hash") != mine})
+            hit.copies.append(_copy(s, data, single, docnum, other))
     return hit
 
 
+def _copy(s: Searcher, data: ReaderData, outlets: np.ndarray | None, docnum: int, other: int) -> dict[str, Any]:
+    """One copy of hit ``docnum``'s story as a hit lists it: id and URL from the keys
+    column, the outlet from the facet array, rewritten when its exact-copy group
+    differs (a rewritten copy, index.neardup, not the same text); the stored
+    fields only for a segment without the keys column."""
+    keys = doc_keys(s.reader(), other)
+    exact = data.group if data.exact is None else data.exact
+    if keys is None or outlets is None:
+        of = s.stored_fields(other)
+        keys, outlet = (of.get("id", ""), of.get("url") or ""), of.get("outlet") or None
+    else:
+        o = int(outlets[other])
+        outlet = data.terms["outlet"].values[o] if o >= 0 else None
+    return {"id": keys[0], "outlet": outlet, "url": keys[1] or None, "rewritten": bool(exact[other] != exact[docnum])}
+
+
 def _group_members(data: ReaderData, g: int) -> list[int]:
-    """The live documents of copy group ``g`` (an index of the groups with copies, built once)."""
+    """The live documents of copy group ``g``, by docnum (the live documents of
+    groups with copies sorted by group, built once per reader: at 3.1M replica
+    documents, every one a copy, a dict of lists took seconds of the first answer)."""
     members = getattr(data, "_group_members", None)
     if members is None:
         sizes = np.bincount(data.group, minlength=data.n)
-        multi = np.flatnonzero(sizes[data.group] > 1)
-        members = {}
-        for d in multi[data.live[multi]].tolist():
-            members.setdefault(int(data.group[d]), []).append(d)
-        data._group_members = members  # type: ignore[attr-defined]
-    return members.get(g, [])
+        multi = np.flatnonzero((sizes[data.group] > 1) & data.live)
+        order = multi[np.argsort(data.group[multi], kind="stable")]
+        members = data._group_members = (order, data.group[order])  # type: ignore[attr-defined]
+    order, groups = members
+    return order[np.searchsorted(groups, g, "left"):np.searchsorted(groups, g, "right")].tolist()
 
 
 def _group_size(data: ReaderData, g: int, of: str = "group") -> int:
@@ -349,9 +362,9 @@ def _masks(data: ReaderData, docs: np.ndarray, request: SearchRequest, selected:
     return key, keep, sel, final
 
 
-def _groups(key: np.ndarray, mask: np.ndarray, collapse: bool) -> int:
+def _groups(data: ReaderData, key: np.ndarray, mask: np.ndarray, collapse: bool) -> int:
     """How many results ``mask`` keeps (groups of copies once under collapsing)."""
-    return len(distinct(key[mask])) if collapse else int(np.count_nonzero(mask))
+    return count_distinct(key[mask], data.n) if collapse else int(np.count_nonzero(mask))
 
 
 def _relax(eng: Engine, reader: Any, data: ReaderData, rel: Relaxable, scored: bool, budget: Budget,
@@ -379,9 +392,9 @@ def _relax(eng: Engine, reader: Any, data: ReaderData, rel: Relaxable, scored: b
     masks = _masks(data, docs, request, selected)
     key, final = masks[0], masks[3]
     k = m - 1
-    while k > rel.floor and _groups(key, final & (counts >= k), request.collapse) < RELAX_BELOW:
+    while k > rel.floor and _groups(data, key, final & (counts >= k), request.collapse) < RELAX_BELOW:
         k -= 1
-    if k < 1 or _groups(key, final & (counts >= k), request.collapse) <= strict:
+    if k < 1 or _groups(data, key, final & (counts >= k), request.collapse) <= strict:
         return None
     ok = counts >= k
     docs, counts = docs[ok], counts[ok]
@@ -437,13 +450,13 @@ def select(s: Searcher, request: SearchRequest) -> Selection:
         selected[name] = tuple(dict.fromkeys(selected.get(name, ()) + vals))
     key, keep, sel, final = _masks(data, docs, request, selected)
     matched = None
-    if cq.relax is not None and not partial and _groups(key, final, request.collapse) < RELAX_BELOW:
+    if cq.relax is not None and not partial and _groups(data, key, final, request.collapse) < RELAX_BELOW:
         relaxed = _relax(eng, reader, data, cq.relax, use_scores, budget, request, selected,
-                         _groups(key, final, request.collapse))
+                         _groups(data, key, final, request.collapse))
         if relaxed is not None:
             docs, score, (key, keep, sel, final), matched = relaxed
             notices.append(notice("relaxed", k=matched[0], m=matched[1]))
-    total = _groups(key, final, request.collapse)
+    total = _groups(data, key, final, request.collapse)
     return Selection(cq, data, eng, docs[final], None if score is None else score[final], key, keep, sel,
                      selected, from_query, notices, partial or budget.partial, use_scores, matched, total)
 
@@ -464,7 +477,9 @@ def ranked(s: Searcher, sel: Selection, request: SearchRequest, need: int | None
             kept = _collapse([d for _, d in items], data, request.collapse)
             if need is None or len(kept) >= need or k >= total_docs:
                 break
-            k = min(total_docs, k * 4)
+            # too few groups: grow by the copies per group seen so far (a wire story with
+            # a hundred copies would otherwise take four rounds over every match)
+            k = min(total_docs, max(k * 4, math.ceil(k * need / max(1, len(kept)) * 1.5)))
         out = [items[i] for i in kept]
     elif total_docs:
         order = _by_date(data, docs, newest=request.sort != "oldest")
@@ -498,7 +513,7 @@ def run(index: Any, request: SearchRequest) -> SearchResult:
                 m = keep
                 for other in applied:
                     m = m & sel[other]
-                counted = counted_by[applied] = distinct(key[m]) if request.collapse else key[m]
+                counted = counted_by[applied] = distinct(key[m], universe=data.n) if request.collapse else key[m]
             limit = None if name in request.facet_all else request.facet_limit
             facets[name] = facet.result(data, counted, selected.get(name, ()), limit)
         total_docs, total = len(sl.docs), sl.total

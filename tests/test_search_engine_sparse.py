@@ -65,3 +65,22 @@ def test_within_restricts_every_form(searcher):
         assert np.array_equal(part, full[keep]), q
         if fs is not None and len(part):
             np.testing.assert_allclose(ps, fs[keep], rtol=0, atol=1e-5, err_msg=q)
+
+
+def test_bitmap_paths_equal_the_sorts():
+    """The union and the distinct values through a bitmap (large inputs) equal the
+    sort-based ones (small inputs) on the same random document sets."""
+    from marsad.search import engine as E
+
+    rng = np.random.default_rng(7)
+    n = 5_000
+    for sizes in ((3_000, 2_500), (40, 4_000, 900), (1, 1), (0, 2_000)):
+        parts = [np.sort(rng.choice(n, k, replace=False)).astype(np.int64) for k in sizes]
+        sparse_docs, sparse_where = E._union_index(parts)
+        dense_docs, dense_where = E._union_index(parts, universe=n)
+        assert np.array_equal(sparse_docs, dense_docs)
+        assert all(np.array_equal(a, b) for a, b in zip(sparse_where, dense_where))
+        assert all(np.array_equal(dense_docs[w], p) for w, p in zip(dense_where, parts))
+        keys = rng.integers(0, n, size=sum(sizes))
+        assert np.array_equal(E.distinct(keys), E.distinct(keys, universe=n))
+        assert E.count_distinct(keys, n) == len(np.unique(keys))

@@ -533,3 +533,32 @@ def test_to_dict_is_what_dataclasses_asdict_gives(searcher, q):
         got["hits"][0]["provinces"].append("x")
         got["hits"][0]["copies"].append({"id": "x"})
         assert "x" not in r.hits[0].provinces and {"id": "x"} not in r.hits[0].copies
+
+
+def test_copies_from_the_keys_column_equal_those_from_the_stored_fields(sample_index, searcher, monkeypatch):
+    """A hit's copies are read from the keys column and the facet arrays (no stored
+    document per copy); a segment without that column (written by Whoosh's own
+    writer, as the search tests' index is) reads the stored fields: both give the
+    same id, outlet, URL and rewritten flag, stories apart or together."""
+    from marsad.index.build import open_index
+    from marsad.search import service
+    assert service.doc_keys(searcher.reader(), 0) is None  # Whoosh's writer: no keys column
+    s = service.open_searcher(open_index(sample_index))
+    try:
+        assert service.doc_keys(s.reader(), 0) is not None
+        reqs = [SearchRequest(q=q, page_size=50, highlight=False, suggest=False, stories=st)
+                for q in ("سوريا", "داعش", "السعودية", "") for st in (False, True)]
+        fast = [run(s, r) for r in reqs]
+        listed = [c for r in fast for h in r.hits for c in h.copies]
+        assert len(listed) >= 3, "the sample has syndicated copies"
+        assert all(c["id"] and c["outlet"] for c in listed)
+        docs_fast = [service.get_document(s, h.id) for r in fast[:2] for h in r.hits if h.copies]
+        monkeypatch.setattr(service, "doc_keys", lambda reader, docnum: None)
+        slow = [run(s, r) for r in reqs]
+        for a, b in zip(fast, slow):
+            assert [(h.id, h.copies, h.copies_total, h.copies_outlets) for h in a.hits] == \
+                   [(h.id, h.copies, h.copies_total, h.copies_outlets) for h in b.hits]
+        docs_slow = [service.get_document(s, h.id) for r in slow[:2] for h in r.hits if h.copies]
+        assert [d["copies"] for d in docs_fast] == [d["copies"] for d in docs_slow] and docs_fast
+    finally:
+        s.close()
