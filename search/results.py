@@ -63,6 +63,10 @@ class Hit:
     rewrites: int = 0  # rewritten copies of its story listed as results of their own (stories=false)
     title_html: str = ""  # HTML: the title escaped, matched words in <mark>…</mark>
 
+    def to_dict(self) -> dict[str, Any]:
+        """``dataclasses.asdict(self)``, without its recursion (see :meth:`SearchResult.to_dict`)."""
+        return {f.name: _fresh(getattr(self, f.name)) for f in _HIT_FIELDS}
+
 
 @dataclass
 class FacetBucket:
@@ -110,7 +114,7 @@ class SearchResult:
         # what dataclasses.asdict gives (a fresh container at every level), without its
         # recursion over every value: it was a fifth of the search page's time
         d = {f.name: _fresh(getattr(self, f.name)) for f in fields(self) if f.name not in ("hits", "facets")}
-        d["hits"] = [{f.name: _fresh(getattr(h, f.name)) for f in _HIT_FIELDS} for h in self.hits]
+        d["hits"] = [h.to_dict() for h in self.hits]
         d["facets"] = {name: [{f.name: getattr(b, f.name) for f in _BUCKET_FIELDS} for b in fr.buckets]
                        for name, fr in self.facets.items()}
         d["facet_info"] = {name: {"label": f.label, "other": f.other, "unknown": f.unknown}

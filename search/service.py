@@ -599,10 +599,11 @@ def key_terms(reader: Any, eng: Engine, title: str, body: str, k: int = MLT_TERM
     return [t for _, t in scored[:k]]
 
 
-def more_like_this(index: Any, doc_id: str, limit: int = 10) -> list[Hit]:
+def more_like_this(index: Any, doc_id: str, limit: int = 10, snippets: bool = True) -> list[Hit]:
     """Documents most like ``doc_id``, its copies excluded: its key terms
     (:func:`key_terms`) as an OR query, scored by the engine with the same
-    BM25 (title boosted) and copy collapsing as every search."""
+    BM25 (title boosted) and copy collapsing as every search (``snippets=False``:
+    hits without their opening sentences, for a list of titles)."""
     if not 1 <= limit <= 100:
         raise SearchRequestError(bilingual("عدد المقالات المشابهة بين 1 و100", "limit must be between 1 and 100"))
     with _searcher(index) as s:
@@ -630,7 +631,7 @@ def more_like_this(index: Any, doc_id: str, limit: int = 10) -> list[Hit]:
             if len(kept) >= limit or k >= len(docs):
                 break
             k = min(len(docs), k * 4)
-        return [_hit(s, data, items[i][1], items[i][0], None, highlight=True) for i in kept[:limit]]
+        return [_hit(s, data, items[i][1], items[i][0], None, highlight=snippets) for i in kept[:limit]]
 
 
 def facet_values(index: Any, name: str, q: str = "", request: SearchRequest | None = None,

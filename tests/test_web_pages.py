@@ -29,3 +29,16 @@ def test_clear_links_clear_their_facet(client):
     from web_support import params
     kept = [{k for k, _ in params(h)} for h in clears]
     assert {"q", "province"} in kept and {"q", "date"} in kept
+
+
+def test_links_follow_the_mount_point_of_each_request(client):
+    """Route URLs are remembered per mount point (SCRIPT_NAME): an app served under a
+    prefix links under it, and the same process serving at the root does not."""
+    import re
+    q = "?q=" + "حلب"
+    mounted = client.get("/" + q, environ_overrides={"SCRIPT_NAME": "/marsad"}).get_data(as_text=True)
+    root = client.get("/" + q).get_data(as_text=True)
+    hrefs = re.findall(r'href="(/[^"]*)"', mounted)
+    assert hrefs and all(h.startswith("/marsad/") for h in hrefs)
+    assert any("/marsad/doc/" in h for h in hrefs) and any("/marsad/entity/" in h for h in hrefs)
+    assert not re.findall(r'href="/marsad', root) and re.findall(r'href="/doc/', root)

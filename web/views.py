@@ -118,8 +118,8 @@ def _document(doc_id: str) -> dict[str, Any]:
     return doc
 
 
-def _more_like_this(doc_id: str) -> list[dict[str, Any]]:
-    return [asdict(h) for h in _with_index(lambda ix: search.more_like_this(ix, doc_id))]
+def _more_like_this(doc_id: str, snippets: bool = True) -> list[dict[str, Any]]:
+    return [h.to_dict() for h in _with_index(lambda ix: search.more_like_this(ix, doc_id, snippets=snippets))]
 
 
 _TRENDS_OWN = ("q", "interval", "measure", "format")
@@ -330,7 +330,7 @@ def search_page() -> Any:
 def document(doc_id: str) -> Any:
     state = SearchState.from_args(request.args)
     doc = _document(doc_id)
-    similar = _more_like_this(doc_id)
+    similar = _more_like_this(doc_id, snippets=False)  # the page lists titles
     evidence = _evidence_list(doc)
     title_html, body_html = highlight_evidence(doc.get("title") or "", doc.get("body") or "", evidence)
     bare = state.cleared()
