@@ -1089,9 +1089,15 @@ def doc_keys(reader: Any, docnum: int) -> tuple[str, str] | None:
         i = bisect_right(starts, docnum) - 1
         leaf, local = leaves[i][0], docnum - starts[i]
     perdoc = getattr(leaf, "_perdoc", None)
-    if perdoc is None or not hasattr(perdoc, "_cached_reader") or not perdoc.has_column(KEYS_COLUMN_NAME):
+    col = getattr(perdoc, "_marsad_keys", None)
+    if col is None:  # looked up once per segment reader (has_column asks the file system)
+        ok = perdoc is not None and hasattr(perdoc, "_cached_reader") and perdoc.has_column(KEYS_COLUMN_NAME)
+        col = perdoc._cached_reader(KEYS_COLUMN_NAME, KEYS_COLUMN) if ok else False
+        if perdoc is not None:
+            perdoc._marsad_keys = col
+    if col is False:
         return None
-    raw = perdoc._cached_reader(KEYS_COLUMN_NAME, KEYS_COLUMN)[local].decode("utf-8")
+    raw = col[local].decode("utf-8")
     doc_id, _, url = raw.partition("\0")
     return doc_id, doc_id if url == _SAME_AS_ID else url
 
