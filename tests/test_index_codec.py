@@ -206,3 +206,49 @@ def test_stored_blocks_round_trip_and_zlib_blocks_of_older_indexes_still_read(ol
 
 def _seed_texts() -> list[str]:
     return [p.read_text(encoding="utf-8") for p in sorted(SEEDS.iterdir())]
+
+
+def test_private_whoosh_attributes_the_fast_paths_read(twin_indexes):
+    """The private Whoosh attributes behind the column fast paths, pinned by what
+    they must give: the same values as Whoosh's public API (a whoosh-reloaded
+    release that renames one fails here, by name, not deep inside a search)."""
+    from whoosh import columns
+    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+
+    from marsad.index.codec import (
+        HASH_COLUMN,
+        HASH_COLUMN_NAME,
+        doc_keys,
+        hash_column,
+        hash_value,
+        leaf_lengths,
+        numeric_column,
+    )
+    from marsad.search.engine import _raw_matcher, _read_postings
+
+    ixa, ixb, docs = twin_indexes
+    with ixb.searcher() as s:
+        (leaf, _), = s.reader().leaf_readers()
+        perdoc = leaf._perdoc
+        assert callable(perdoc._cached_reader) and perdoc.has_column(HASH_COLUMN_NAME)
+        col = perdoc._cached_reader(HASH_COLUMN_NAME, HASH_COLUMN)
+        assert isinstance(col, columns.NumericColumn.Reader)
+        assert {"_typecode", "_default", "_count", "_dbfile", "_basepos", "_fixedlen"} <= set(vars(col))
+        lens = perdoc._cached_reader(_lenfield("body"), LENGTHS_COLUMN)
+        assert isinstance(lens, columns.FixedBytesColumn.Reader) and lens._fixedlen == 1
+        n = leaf.doc_count_all()
+        stored = [s.stored_fields(i) for i in range(n)]
+        assert hash_column(leaf).tolist() == [hash_value(f.get("content_hash")) for f in stored]
+        assert doc_keys(s.reader(), n - 1) == (stored[-1]["id"], stored[-1].get("url") or "")
+        np.testing.assert_allclose(leaf_lengths(leaf, "body"), [leaf.doc_field_length(i, "body", 0) for i in range(n)])
+        assert numeric_column(leaf, "date") is not None and len(numeric_column(leaf, "date")) == n
+    # a stock W3 segment: postings read block by block through its matcher's private fields
+    with ixa.searcher() as s:
+        (leaf, _), = s.reader().leaf_readers()
+        text = next(t for t, ti in leaf.iter_field("body") if ti.doc_frequency() > 20)
+        m = _raw_matcher(leaf, "body", text.decode() if isinstance(text, bytes) else text)
+        assert {"_read_ids", "_read_weights", "_next_block"} <= set(dir(m)) and hasattr(m, "_ids")
+        docs_, tf = _read_postings(leaf, "body", text.decode() if isinstance(text, bytes) else text)
+        stepped = leaf.postings("body", text)
+        assert docs_.tolist() == list(stepped.all_ids())
+        assert hash_column(leaf) is None and doc_keys(s.reader(), 0) is None  # no Marsad columns: slow paths
