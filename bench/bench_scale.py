@@ -17,7 +17,7 @@ the vocabulary does NOT grow with K: the figures flatter every engine alike
 (posting lists grow K-fold, the term dictionary does not).
 
     python3 bench/bench_scale.py [--replicas 1,10] [--passes 5] [--work /tmp/marsad-scale]
-                                 [--reuse-index K=DIR ...] [--no-lucene]
+                                 [--reuse-index K=DIR ...] [--no-lucene | --reuse-lucene]
 """
 from __future__ import annotations
 
@@ -122,13 +122,16 @@ def probe_marsad(index: Path, passes: int) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def lucene(jsonl: Path, work: Path, k: int, passes: int) -> dict:
+def lucene(jsonl: Path, work: Path, k: int, passes: int, reuse: bool = False) -> dict:
     idx = work / f"lucene-x{k}"
-    shutil.rmtree(idx, ignore_errors=True)
-    # bodies stored, as Marsad stores them (a fair size comparison)
-    li = subprocess.run([str(LUCENE / "lucene"), "index", str(jsonl), str(idx)], check=True, capture_output=True,
-                        text=True, env={**os.environ, "STORE_BODY": "1"})
-    built = json.loads(li.stdout.strip().splitlines()[-1])
+    if reuse and idx.is_dir():  # queries only, on the index an earlier run built (no build figures)
+        built = {"index_bytes": du(idx)}
+    else:
+        shutil.rmtree(idx, ignore_errors=True)
+        # bodies stored, as Marsad stores them (a fair size comparison)
+        li = subprocess.run([str(LUCENE / "lucene"), "index", str(jsonl), str(idx)], check=True, capture_output=True,
+                            text=True, env={**os.environ, "STORE_BODY": "1"})
+        built = json.loads(li.stdout.strip().splitlines()[-1])
     tsv = work / "queries.tsv"
     tsv.write_text("".join(f"q{i}\t{_lucene_text(q)}\n" for i, q in enumerate(QUERIES)), encoding="utf-8")
     # cold: one pass, no warm-up, in a fresh JVM; warm: the default passes after a warm-up
@@ -148,6 +151,8 @@ def main() -> None:
     ap.add_argument("--reuse-index", action="append", default=[], metavar="K=DIR",
                     help="use an already built Marsad index for factor K (no build figures)")
     ap.add_argument("--no-lucene", action="store_true")
+    ap.add_argument("--reuse-lucene", action="store_true",
+                    help="query the Lucene index an earlier run left in --work (no Lucene build figures)")
     a = ap.parse_args()
     a.work.mkdir(parents=True, exist_ok=True)
     reuse = dict(x.split("=", 1) for x in a.reuse_index)
@@ -161,7 +166,7 @@ def main() -> None:
             index = a.work / f"marsad-x{k}"
             b = build_marsad(jsonl, index)
         p = probe_marsad(index, a.passes)
-        lu = None if a.no_lucene else lucene(jsonl, a.work, k, a.passes)
+        lu = None if a.no_lucene else lucene(jsonl, a.work, k, a.passes, a.reuse_lucene)
         rows.append((k, b, p, lu))
         docs = p["docs"]
         print(f"\n== x{k}: {docs} documents")
