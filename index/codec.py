@@ -1065,17 +1065,28 @@ class KeysColumn(columns.Column):
 
 KEYS_COLUMN_NAME = "_keys"
 KEYS_COLUMN = KeysColumn()
-_SAME_AS_ID = "\x01"  # the URL part when the URL is the id (the corpus's case: half the bytes)
+_SAME_AS_ID = 1 << 31  # in the id's length: the URL is the id (the corpus's case: half the bytes)
+_KEYS_LOCK = threading.Lock()
 
 
 def keys_value(doc_id: str, url: str | None) -> bytes:
-    """The keys column's value of a document.
+    """The keys column's value of a document: the id's length in bytes (its top bit:
+    the URL is the id), the id, the URL; any text round-trips (NULs, lone surrogates).
 
-    >>> keys_value("a/1", "a/1"), keys_value("a/1", None)
-    (b'a/1\\x00\\x01', b'a/1\\x00')
+    >>> keys_value("a/1", "a/1"), keys_value("a/1", None), keys_value("a", "u")
+    (b'\\x03\\x00\\x00\\x80a/1', b'\\x03\\x00\\x00\\x00a/1', b'\\x01\\x00\\x00\\x00au')
     """
     url = url or ""
-    return f"{doc_id}\0{_SAME_AS_ID if url == doc_id and url else url}".encode()
+    raw = doc_id.encode("utf-8", "surrogatepass")
+    same = bool(url) and url == doc_id
+    head = (len(raw) | (_SAME_AS_ID if same else 0)).to_bytes(4, "little")
+    return head + raw + (b"" if same else url.encode("utf-8", "surrogatepass"))
+
+
+def _keys_of(value: bytes) -> tuple[str, str]:
+    n = int.from_bytes(value[:4], "little")
+    doc_id = value[4:4 + (n & ~_SAME_AS_ID)].decode("utf-8", "surrogatepass")
+    return doc_id, doc_id if n & _SAME_AS_ID else value[4 + (n & ~_SAME_AS_ID):].decode("utf-8", "surrogatepass")
 
 
 def doc_keys(reader: Any, docnum: int) -> tuple[str, str] | None:
@@ -1090,16 +1101,19 @@ def doc_keys(reader: Any, docnum: int) -> tuple[str, str] | None:
         leaf, local = leaves[i][0], docnum - starts[i]
     perdoc = getattr(leaf, "_perdoc", None)
     col = getattr(perdoc, "_marsad_keys", None)
-    if col is None:  # looked up once per segment reader (has_column asks the file system)
-        ok = perdoc is not None and hasattr(perdoc, "_cached_reader") and perdoc.has_column(KEYS_COLUMN_NAME)
-        col = perdoc._cached_reader(KEYS_COLUMN_NAME, KEYS_COLUMN) if ok else False
-        if perdoc is not None:
-            perdoc._marsad_keys = col
+    if col is None:
+        # opened once per segment reader (has_column asks the file system), under a lock: two
+        # page renders meeting a segment first would open two readers on one file handle
+        with _KEYS_LOCK:
+            col = getattr(perdoc, "_marsad_keys", None)
+            if col is None:
+                ok = perdoc is not None and hasattr(perdoc, "_cached_reader") and perdoc.has_column(KEYS_COLUMN_NAME)
+                col = perdoc._cached_reader(KEYS_COLUMN_NAME, KEYS_COLUMN) if ok else False
+                if perdoc is not None:
+                    perdoc._marsad_keys = col
     if col is False:
         return None
-    raw = col[local].decode("utf-8")
-    doc_id, _, url = raw.partition("\0")
-    return doc_id, doc_id if url == _SAME_AS_ID else url
+    return _keys_of(col[local])
 
 
 def leaf_lengths(leaf: Any, fieldname: str) -> np.ndarray:

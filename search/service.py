@@ -213,7 +213,7 @@ def _copy(s: Searcher, data: ReaderData, outlets: np.ndarray | None, docnum: int
         keys, outlet = (of.get("id", ""), of.get("url") or ""), of.get("outlet") or None
     else:
         o = int(outlets[other])
-        outlet = data.terms["outlet"].values[o] if o >= 0 else None
+        outlet = (data.terms["outlet"].values[o] or None) if o >= 0 else None
     return {"id": keys[0], "outlet": outlet, "url": keys[1] or None, "rewritten": bool(exact[other] != exact[docnum])}
 
 

@@ -252,3 +252,15 @@ def test_private_whoosh_attributes_the_fast_paths_read(twin_indexes):
         stepped = leaf.postings("body", text)
         assert docs_.tolist() == list(stepped.all_ids())
         assert hash_column(leaf) is None and doc_keys(s.reader(), 0) is None  # no Marsad columns: slow paths
+
+
+@pytest.mark.parametrize("doc_id,url", [
+    ("http://aawsat.com/home/article/410826/بريطانيا", "http://aawsat.com/home/article/410826/بريطانيا"),
+    ("seeds/001.txt", None), ("seeds/001.txt", ""), ("a\x00b", "u\x00v"), ("x", "\x01"), ("\ud800id", "\udfff"),
+    ("", "u"), ("id", "id2"),
+])
+def test_keys_column_values_round_trip_any_text(doc_id, url):
+    """The keys column stores the id's length, not a separator: ids and URLs holding
+    NULs, control characters or lone surrogates (JSON can carry them) read back exactly."""
+    from marsad.index.codec import _keys_of, keys_value
+    assert _keys_of(keys_value(doc_id, url)) == (doc_id, url or "")

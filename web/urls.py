@@ -231,13 +231,13 @@ def _iri_query(state: SearchState) -> str:
     return "&".join(f"{_iri_part(k)}={_iri_part(v)}" for k, v in state.pairs)
 
 
-_BASES: dict[tuple[str, str, tuple[tuple[str, Any], ...]], str] = {}
+_BASES: dict[tuple[int, str, str, tuple[tuple[str, Any], ...]], str] = {}
 
 
 def _base(endpoint: str, **values: Any) -> str:
     """``url_for(endpoint, **values)``, remembered per mount point: a page builds
     seventy links to a handful of routes (Werkzeug's builder: ~15 us a link)."""
-    key = (request.script_root, endpoint, tuple(sorted(values.items())))
+    key = (id(current_app.url_map), request.script_root, endpoint, tuple(sorted(values.items())))
     base = _BASES.get(key)
     if base is None:
         base = url_for(endpoint, **values)
