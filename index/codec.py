@@ -1092,13 +1092,17 @@ def _keys_of(value: bytes) -> tuple[str, str]:
 def doc_keys(reader: Any, docnum: int) -> tuple[str, str] | None:
     """``(id, url)`` of a document from its segment's keys column (``url`` "" when
     none); ``None`` when that segment has no such column (then read the stored fields)."""
-    leaves = reader.leaf_readers()
-    if len(leaves) == 1:
-        leaf, local = leaves[0][0], docnum
-    else:
-        starts = [off for _, off in leaves]
-        i = bisect_right(starts, docnum) - 1
-        leaf, local = leaves[i][0], docnum - starts[i]
+    found = getattr(reader, "_marsad_leaves", None)  # (leaves, their first docnums), once per reader
+    if found is None:
+        leaves = reader.leaf_readers()
+        found = ([leaf for leaf, _ in leaves], [off for _, off in leaves])
+        try:
+            reader._marsad_leaves = found
+        except AttributeError:  # a reader class with slots: look them up each time
+            pass
+    leaves, starts = found
+    i = bisect_right(starts, docnum) - 1
+    leaf, local = leaves[i], docnum - starts[i]
     perdoc = getattr(leaf, "_perdoc", None)
     col = getattr(perdoc, "_marsad_keys", None)
     if col is None:
