@@ -116,6 +116,14 @@ class ReaderData:
     # int32: the content-hash groups when ``group`` holds stories (the view of ``by_story``)
     exact: np.ndarray | None = None
 
+    @property
+    def all_live(self) -> bool:
+        """No document deleted (checked once): a search then skips testing its matches."""
+        got = self.__dict__.get("_all_live")
+        if got is None:
+            got = self.__dict__["_all_live"] = bool(self.live.all())
+        return got
+
     def by_story(self) -> ReaderData:
         """This data with ``group`` = the story clusters (built once): what a search that
         collapses rewritten copies too counts and lists."""

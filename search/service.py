@@ -332,7 +332,7 @@ def _resolve_selection(data: ReaderData, filters: Any, notices: list[tuple[str, 
 
 
 def _live(data: ReaderData, docs: np.ndarray, score: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
-    if len(docs):
+    if len(docs) and not data.all_live:
         live = data.live[docs]
         if not live.all():
             return docs[live], None if score is None else score[live]
