@@ -423,7 +423,7 @@ class BlockColumn(columns.Column):
         def __getitem__(self, docnum: int) -> bytes:
             if docnum >= len(self._ends):
                 return b""
-            b = int(np.searchsorted(self._firsts, docnum, side="right")) - 1
+            b = int(np.searchsorted(self._firsts, np.uint32(docnum), side="right")) - 1
             data = self._blockdata(b)
             start = 0 if docnum == self._firsts[b] else int(self._ends[docnum - 1])
             return data[start:int(self._ends[docnum])]
