@@ -638,6 +638,9 @@ def _map(storage: Any, name: str) -> np.ndarray:
     return np.frombuffer(data, dtype=np.uint8)
 
 
+_TERM_IDS = 8192  # dictionary lookups remembered per segment
+
+
 class _Field:
     __slots__ = ("name", "n", "pos", "src", "blob", "toff", "df", "poff", "kind", "voff", "var")
 
@@ -647,8 +650,11 @@ class SegmentArrays(base.TermsReader):
 
     The engine's API: :meth:`postings`, :meth:`positions`,
     :meth:`doc_frequency`, :meth:`prefix_terms`, :meth:`term_list`; every
-    call decodes straight from the memory-mapped files (nothing cached, the
-    first call of a term costs what the hundredth does).
+    call decodes straight from the memory-mapped files. Only where a term
+    stands in the dictionary is remembered (``_TERM_IDS`` lookups a
+    segment): a binary search in Python costs ~18 us, and at 3.1M documents
+    in 123 segments a word's positions, frequency and spelling check each
+    searched every segment's dictionary again.
     """
 
     def __init__(self, storage: Any, segment: Any) -> None:
@@ -661,6 +667,7 @@ class SegmentArrays(base.TermsReader):
         header = json.loads(bytes(tmap[start:start + hl]))
         base_at = start + hl + (-(start + hl)) % 8
         self._fields: dict[str, _Field] = {}
+        self._ids: dict[tuple[str, bytes], int] = {}
         for name, h in header["fields"].items():
             f = _Field()
             f.name, f.n, f.pos, f.src = name, h["n"], h["pos"], h["from"]
@@ -690,11 +697,19 @@ class SegmentArrays(base.TermsReader):
 
     def term_id(self, fieldname: str, tb: bytes) -> int:
         """The term's row in its field's dictionary, -1 if absent."""
+        key = (fieldname, tb)
+        got = self._ids.get(key)
+        if got is not None:
+            return got
         f = self._fields.get(fieldname)
         if f is None:
             return -1
         i = self._bisect(f, tb)
-        return i if i < f.n and self._term(f, i) == tb else -1
+        got = i if i < f.n and self._term(f, i) == tb else -1
+        if len(self._ids) >= _TERM_IDS:  # a bound, not an LRU: the words of recent searches come back
+            self._ids.clear()
+        self._ids[key] = got
+        return got
 
     def term_list(self, fieldname: str) -> list[bytes]:
         """Every term of a field, sorted."""
@@ -801,8 +816,12 @@ class SegmentArrays(base.TermsReader):
         counts = w.astype(np.int64)
         starts = np.zeros(len(counts) + 1, dtype=np.int64)
         np.cumsum(counts, out=starts[1:])
-        if docs is not None:
-            sel = np.flatnonzero(np.isin(d, docs, assume_unique=True))
+        if docs is not None:  # the (sorted, unique) candidates found by binary search: np.isin sorts both
+            want = docs.astype(d.dtype, copy=False)
+            at = np.searchsorted(d, want)
+            ok = at < len(d)
+            at, want = at[ok], want[ok]
+            sel = at[d[at] == want]
             counts = counts[sel]
             d = d[sel]
             firsts = starts[sel]

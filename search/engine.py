@@ -161,14 +161,26 @@ Result = tuple[np.ndarray, "np.ndarray | None"]  # (sorted unique docnums, align
 _NO_DOCS = np.zeros(0, np.int64)
 
 
-def _restrict(docs: np.ndarray, vals: np.ndarray | None, within: np.ndarray | None
+# a bitmap over the universe beats a sort once the values are more than 1/64 of it
+# (3.1M documents: a 1M-match sort 54 ms, the bitmap 1.5 ms; 10k matches: 0.7 ms either way)
+_DENSE = 64
+
+
+def _restrict(docs: np.ndarray, vals: np.ndarray | None, within: np.ndarray | None, universe: int | None = None
               ) -> tuple[np.ndarray, np.ndarray | None]:
     """``docs ∩ within`` (both sorted, unique) with the aligned ``vals`` kept;
-    binary search of the shorter list in the longer one."""
+    binary search of the shorter list in the longer one, or (``universe``: every
+    value below it) a bitmap when both are long (100k candidates in a 1M-document
+    posting list at 3.1M documents: 100k binary searches over 8 MB)."""
     if within is None:
         return docs, vals
     if not len(docs) or not len(within):
         return docs[:0], None if vals is None else vals[:0]
+    if universe is not None and min(len(docs), len(within)) * _DENSE > universe:
+        mark = np.zeros(universe, dtype=bool)
+        mark[within] = True
+        ok = mark[docs]
+        return docs[ok], None if vals is None else vals[ok]
     if len(within) < len(docs):
         idx = np.searchsorted(docs, within)
         np.minimum(idx, len(docs) - 1, out=idx)
@@ -242,11 +254,6 @@ def _chain(firsts: np.ndarray, nexts: np.ndarray, slop: int) -> np.ndarray:
 
 
 _SHIFT = np.int64(1 << 24)
-
-
-# a bitmap over the universe beats a sort once the values are more than 1/64 of it
-# (3.1M documents: a 1M-match sort 54 ms, the bitmap 1.5 ms; 10k matches: 0.7 ms either way)
-_DENSE = 64
 
 
 def distinct(a: np.ndarray, presorted: bool = False, universe: int | None = None) -> np.ndarray:
@@ -383,13 +390,14 @@ class Engine:
         per leaf for those documents (not cached)."""
         out_d: list[np.ndarray] = []
         out_p: list[np.ndarray] = []
+        leaves = reader.leaf_readers()
+        # the candidates of each leaf by binary search: only leaves holding some are read
+        cuts = np.searchsorted(docs, [off for _, off in leaves] + [self.n]).tolist()
         with self._lock:
-            for leaf, offset in reader.leaf_readers():
-                n = leaf.doc_count_all()
-                local = docs[(docs >= offset) & (docs < offset + n)] - offset
-                if not len(local) or field not in leaf.schema:
+            for (leaf, offset), a, b in zip(leaves, cuts, cuts[1:]):
+                if a == b or field not in leaf.schema:
                     continue
-                d, p = _read_positions(leaf, field, text, local)
+                d, p = _read_positions(leaf, field, text, docs[a:b] - offset)
                 out_d.append(d + offset)
                 out_p.append(p)
         if not out_d:
@@ -451,9 +459,9 @@ class Engine:
                     while len(self._scores) > _POSTINGS_CACHE:
                         self._scores.popitem(last=False)
             if base is not None:
-                d, sc = _restrict(docs, base, within)
+                d, sc = _restrict(docs, base, within, self.n)
                 return d, sc if len(d) else None
-        docs, tf = _restrict(docs, tf, within)
+        docs, tf = _restrict(docs, tf, within, self.n)
         if not scored or field not in FIELD_B or not len(docs):
             return docs, None
         return docs, self._bm25(reader, field, docs, tf, df, boost)
@@ -464,7 +472,7 @@ class Engine:
         field frequencies summed, then saturated once (see the module doc)."""
         parts = []
         for t in terms:
-            d, tf = _restrict(*self.postings(reader, t.fieldname, _text(t.text)), within)
+            d, tf = _restrict(*self.postings(reader, t.fieldname, _text(t.text)), within, self.n)
             if len(d):
                 parts.append((t, d, tf))
         docs = _union([d for _, d, _ in parts], self.n) if parts else _NO_DOCS

@@ -84,3 +84,45 @@ def test_bitmap_paths_equal_the_sorts():
         keys = rng.integers(0, n, size=sum(sizes))
         assert np.array_equal(E.distinct(keys), E.distinct(keys, universe=n))
         assert E.count_distinct(keys, n) == len(np.unique(keys))
+
+
+def test_positions_of_candidates_equal_the_whole_list_across_segments(sample_index):
+    """Positions read leaf by leaf for a few candidates (the path of long posting
+    lists) equal the whole cached list cut to those candidates, on a build of
+    several segments (the candidates split between leaves by binary search)."""
+    from marsad.index.build import open_index
+    from marsad.search.service import open_searcher
+
+    s = open_searcher(open_index(sample_index))
+    try:
+        reader = s.reader()
+        assert len(reader.leaf_readers()) >= 2, "the sample build writes one segment per worker"
+        eng = engine_for(reader_data(reader))
+        rng = np.random.default_rng(3)
+        for word in ("سوري", "داعش", "حلب", "قال"):
+            for field in ("body", "body_exact", "title"):
+                d, p = eng.positions(reader, field, word)
+                if not len(d):
+                    continue
+                cand = np.unique(np.concatenate([rng.choice(d, min(len(d), 15)),
+                                                 rng.integers(0, eng.n, 15)])).astype(np.int64)
+                got = eng._positions_of(reader, field, word, cand)
+                keep = np.isin(d, cand)
+                assert np.array_equal(got[0], d[keep]) and np.array_equal(got[1], p[keep]), (word, field)
+    finally:
+        s.close()
+
+
+def test_restrict_by_bitmap_equals_binary_search():
+    from marsad.search import engine as E
+
+    rng = np.random.default_rng(11)
+    n = 4_000
+    for a, b in ((3_000, 2_000), (100, 3_900), (1, 1), (4_000, 4_000)):
+        docs = np.sort(rng.choice(n, a, replace=False)).astype(np.int64)
+        within = np.sort(rng.choice(n, b, replace=False)).astype(np.int64)
+        vals = rng.random(a).astype(np.float32)
+        d1, v1 = E._restrict(docs, vals, within)
+        d2, v2 = E._restrict(docs, vals, within, universe=n)
+        assert np.array_equal(d1, d2) and np.array_equal(v1, v2)
+        assert np.array_equal(d1, np.intersect1d(docs, within))
