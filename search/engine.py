@@ -374,6 +374,11 @@ class Engine:
                                                                                         8 * len(docs)):
             return self._positions_of(reader, field, text, docs)
         d, p = self.positions(reader, field, text)
+        if len(docs) * _DENSE > self.n:  # many candidates: a bitmap test of every position's document
+            mark = np.zeros(self.n, dtype=bool)
+            mark[docs] = True
+            keep = mark[d]
+            return d[keep], p[keep]
         lo = np.searchsorted(d, docs, "left")
         hi = np.searchsorted(d, docs, "right")
         lens = hi - lo
