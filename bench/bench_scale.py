@@ -181,8 +181,10 @@ def main() -> None:
         line("build", b["build_s"], lb.get("seconds"), "s")
         line("documents/s", docs / b["build_s"] if b["build_s"] else None, lb.get("docs_per_s"), "")
         line("peak RSS (largest process)", b["peak_rss_mb"], None, "MB")
-        print(f"  {'near-duplicate clustering':34s} {b['near_s']} s CPU (main process, after the workers): "
-              f"{b['near_docs']} documents joined a story's cluster ({b['duplicates']} exact copies among them)")
+        if b.get("near_s") is not None:  # (no build figures for a reused index)
+            print(f"  {'near-duplicate clustering':34s} {b['near_s']} s CPU (main process, after the workers): "
+                  f"{b['near_docs']} documents joined a story's cluster as rewritten copies ({b['duplicates']} "
+                  f"exact copies are grouped by their content hash)")
         line("index size (Lucene: bodies stored)", b["index_bytes"] / 2**20, lb.get("index_bytes", 0) / 2**20 or None,
              "MB")
         parts = index_size_by_part(index)

@@ -47,6 +47,7 @@ from whoosh import index as windex
 from whoosh.writing import MERGE_SMALL, NO_MERGE
 
 from marsad.index import neardup
+from marsad.index.codec import hash_column
 from marsad.index.records import Record, content_hash
 from marsad.index.schema import FACET_FIELDS, build_schema, versions
 from marsad.index.segwriter import FastSegmentWriter, PairAnalyzer, make_codec
@@ -465,6 +466,11 @@ def _near_duplicates(report: BuildReport, gen_dir: Path) -> None:
                   for leaf, _ in r.leaf_readers()]
         live = np.zeros(r.doc_count_all(), dtype=bool)
         live[np.fromiter(r.all_doc_ids(), dtype=np.int64)] = True
+        hashes = [hash_column(leaf) for leaf, _ in r.leaf_readers()]
+        if hashes and all(h is not None for h in hashes):
+            # exact copies stay out: their content hash groups them already (a search merges both
+            # groupings), and every copy of a story syndicated a hundred times is a candidate in every band
+            live &= neardup.copy_groups(np.concatenate(hashes), live) == np.arange(len(live))
     report.near_duplicates = neardup.write_clusters(gen_dir, leaves, live)
     report.cpu["near"] = round(report.cpu.get("near", 0.0) + time.process_time() - t, 2)
 

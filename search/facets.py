@@ -334,16 +334,7 @@ def _group_data(reader: Any, n: int) -> np.ndarray:
             lv = _leaf_live(leaf)
             if lv is not None:
                 live[offset:offset + len(lv)] = lv
-        docs = np.flatnonzero(live & (allh != 0))
-        hs = allh[docs]
-        order = np.lexsort((docs, hs))
-        docs, hs = docs[order], hs[order]
-        # runs of one hash, each led by its lowest docnum (np.unique would sort again)
-        starts = np.empty(len(hs), dtype=bool)
-        starts[:1] = True
-        np.not_equal(hs[1:], hs[:-1], out=starts[1:])
-        group[docs] = docs[np.flatnonzero(starts)][np.cumsum(starts) - 1]
-        return group
+        return neardup.copy_groups(allh, live)
     # Frequencies summed leaf by leaf (a multi-reader's merged iter_field costs
     # ~1 s at 31k documents, the leaves' own ~0.1 s); a repeated hash is read
     # from the leaves holding it only (a multi-reader's postings() tries all).

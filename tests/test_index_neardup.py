@@ -123,3 +123,28 @@ def test_the_page_toggles_story_collapsing_and_keeps_the_query(tmp_path, make_ap
     assert "بصياغة أخرى" in on or 'class="copies"' in on
     assert c.get("/api/search?stories=true").get_json()["total"] == 5
     assert c.get("/api/search").get_json()["total"] == 6
+
+
+def test_exact_copies_join_their_story_through_the_content_hash(tmp_path):
+    """Exact copies are left out of the MinHash clustering (their content hash
+    groups them: a story syndicated a hundred times made every copy a candidate in
+    every band); a search still collapses the whole story, copies and rewrites."""
+    corpus = _corpus(tmp_path)
+    seed0 = sorted(SEEDS.glob("*.txt"))[0].read_text(encoding="utf-8")
+    corpus.joinpath("copy-of-seed.txt").write_text(seed0, encoding="utf-8")
+    corpus.joinpath("copy-of-rewrite.txt").write_text(corpus.joinpath("rewrite.txt").read_text(encoding="utf-8"),
+                                                      encoding="utf-8")
+    root = tmp_path / "ix"
+    report = build_index([corpus], root, procs=1, progress=False)
+    assert report.duplicates == 2 and report.near_duplicates == 1  # the rewrite's first text alone
+    s = open_searcher(open_index(root))
+    texts = run(s, SearchRequest(page_size=20))
+    one = run(s, SearchRequest(stories=True, page_size=20))
+    assert texts.total == 6 and one.total == 5
+    (hit,) = [h for h in one.hits if h.copies]
+    versions = {hit.id, *(c["id"] for c in hit.copies)}
+    assert {"rewrite.txt", "copy-of-rewrite.txt", "copy-of-seed.txt"} <= versions and len(versions) == 4
+    by_id = {c["id"]: c["rewritten"] for c in hit.copies}
+    same_text = {"rewrite.txt", "copy-of-rewrite.txt"} if hit.id in ("rewrite.txt", "copy-of-rewrite.txt") \
+        else versions - {"rewrite.txt", "copy-of-rewrite.txt"}
+    assert all(by_id[v] is (v not in same_text) for v in by_id)
