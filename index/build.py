@@ -461,12 +461,13 @@ def _near_duplicates(report: BuildReport, gen_dir: Path) -> None:
     """Cluster the new generation's rewritten copies (``index.neardup``) into its ``near.npy``."""
     t = time.process_time()
     with windex.open_dir(str(gen_dir)).reader() as r:
+        readers = [leaf for leaf, _ in r.leaf_readers()]
         # (an empty index reads through a reader without a segment: no signatures)
         leaves = [(seg.segment_id() if (seg := leaf.segment()) is not None else "", leaf.doc_count_all())
-                  for leaf, _ in r.leaf_readers()]
+                  for leaf in readers]
         live = np.zeros(r.doc_count_all(), dtype=bool)
         live[np.fromiter(r.all_doc_ids(), dtype=np.int64)] = True
-        hashes = [hash_column(leaf) for leaf, _ in r.leaf_readers()]
+        hashes = [hash_column(leaf) for leaf in readers]
         if hashes and all(h is not None for h in hashes):
             # exact copies stay out: their content hash groups them already (a search merges both
             # groupings), and every copy of a story syndicated a hundred times is a candidate in every band

@@ -166,6 +166,15 @@ _NO_DOCS = np.zeros(0, np.int64)
 _DENSE = 64
 
 
+def _marks(universe: int, *values: np.ndarray) -> np.ndarray:
+    """A bool per document below ``universe``: True at every one of ``values`` (the
+    bitmap the dense paths share)."""
+    mark = np.zeros(universe, dtype=bool)
+    for v in values:
+        mark[v] = True
+    return mark
+
+
 def _restrict(docs: np.ndarray, vals: np.ndarray | None, within: np.ndarray | None, universe: int | None = None
               ) -> tuple[np.ndarray, np.ndarray | None]:
     """``docs ∩ within`` (both sorted, unique) with the aligned ``vals`` kept;
@@ -177,9 +186,7 @@ def _restrict(docs: np.ndarray, vals: np.ndarray | None, within: np.ndarray | No
     if not len(docs) or not len(within):
         return docs[:0], None if vals is None else vals[:0]
     if universe is not None and min(len(docs), len(within)) * _DENSE > universe:
-        mark = np.zeros(universe, dtype=bool)
-        mark[within] = True
-        ok = mark[docs]
+        ok = _marks(universe, within)[docs]
         return docs[ok], None if vals is None else vals[ok]
     if len(within) < len(docs):
         idx = np.searchsorted(docs, within)
@@ -220,9 +227,7 @@ def _union_index(parts: list[np.ndarray], universe: int | None = None) -> tuple[
     if len(parts) == 1:
         return parts[0], [np.arange(len(parts[0]))]
     if universe is not None and sum(len(p) for p in parts) * _DENSE_UNION > universe:
-        mark = np.zeros(universe, dtype=bool)
-        for p in parts:
-            mark[p] = True
+        mark = _marks(universe, *parts)
         rank = np.cumsum(mark, dtype=np.int32)  # at a marked document: 1 + its place in the union
         return np.flatnonzero(mark), [rank[p].astype(np.int64) - 1 for p in parts]
     cat = np.concatenate(parts) if parts else _NO_DOCS
@@ -265,9 +270,7 @@ def distinct(a: np.ndarray, presorted: bool = False, universe: int | None = None
     ([1, 3, 5], [1, 3, 5])
     """
     if universe is not None and not presorted and len(a) * _DENSE > universe:
-        seen = np.zeros(universe, dtype=bool)
-        seen[a] = True
-        return np.flatnonzero(seen)
+        return np.flatnonzero(_marks(universe, a))
     b = a if presorted else np.sort(a)
     if len(b) < 2:
         return b
@@ -280,9 +283,7 @@ def distinct(a: np.ndarray, presorted: bool = False, universe: int | None = None
 def count_distinct(a: np.ndarray, universe: int) -> int:
     """``len(distinct(a, universe=universe))`` without building the array when ``a`` is dense."""
     if len(a) * _DENSE > universe:
-        seen = np.zeros(universe, dtype=bool)
-        seen[a] = True
-        return int(np.count_nonzero(seen))
+        return int(np.count_nonzero(_marks(universe, a)))
     return len(distinct(a))
 
 
@@ -375,9 +376,7 @@ class Engine:
             return self._positions_of(reader, field, text, docs)
         d, p = self.positions(reader, field, text)
         if len(docs) * _DENSE > self.n:  # many candidates: a bitmap test of every position's document
-            mark = np.zeros(self.n, dtype=bool)
-            mark[docs] = True
-            keep = mark[d]
+            keep = _marks(self.n, docs)[d]
             return d[keep], p[keep]
         lo = np.searchsorted(d, docs, "left")
         hi = np.searchsorted(d, docs, "right")
