@@ -59,9 +59,20 @@ def good(tmp_path_factory) -> Path:
 @pytest.fixture()
 def no_server(monkeypatch):
     """``serve`` must never get as far as listening here: record it if it does."""
-    import waitress
+    import waitress.server
     calls = []
-    monkeypatch.setattr(waitress, "serve", lambda *a, **k: calls.append(a))
+
+    class Recorded:  # a server that records that it was created and returns at once
+        def __init__(self, *a, **k):
+            calls.append(a)
+
+        def print_listen(self, _fmt):
+            pass
+
+        def run(self):
+            pass
+
+    monkeypatch.setattr(waitress.server, "create_server", Recorded)
     return calls
 
 
