@@ -93,39 +93,63 @@ def _serve_forked(index: str | None, host: str, port: int, threads: int, workers
 class LeastConnections:
     """Open connections of each forked worker, in memory the workers share.
 
-    A worker accepts a new connection only while no live worker holds fewer
-    than it does (nginx's ``least_conn`` between processes). Each worker
-    writes its count and a heartbeat whenever its event loop asks whether to
-    accept (at least once a second); a worker silent for longer than
+    Every worker keeps listening, so every one of them wakes for a new
+    connection; one that holds more connections than another live worker
+    steps aside for a moment (half a millisecond at a time, at most
+    ``MAX_YIELD`` seconds, in case the other is stuck) and lets that one
+    accept it: nginx's ``least_conn`` between processes. A worker that stopped
+    listening instead would sleep through the moment its turn came (up to
+    its event loop's one-second poll). Each worker writes its count and a
+    heartbeat whenever its loop turns; a worker silent for longer than
     ``STALE`` seconds (dead or stuck) is not waited for.
 
     >>> board = LeastConnections(2)
-    >>> board.may_accept(0, 3), board.may_accept(1, 1), board.may_accept(0, 3)
-    (True, True, False)
+    >>> board.publish(0, 3); board.publish(1, 1)
+    >>> board.fewer_elsewhere(0, 3), board.fewer_elsewhere(1, 1)
+    (True, False)
     """
 
     STALE = 3.0
+    MAX_YIELD = 0.05
 
     def __init__(self, workers: int) -> None:
         # shared anonymous memory, created before fork: every child sees the same arrays
         self.counts = RawArray("i", workers)
         self.beats = RawArray("d", workers)
 
-    def may_accept(self, me: int, open_connections: int) -> bool:
-        now = time.monotonic()
+    def publish(self, me: int, open_connections: int) -> None:
         self.counts[me] = open_connections
-        self.beats[me] = now
-        return all(j == me or open_connections <= self.counts[j] or now - self.beats[j] > self.STALE
+        self.beats[me] = time.monotonic()
+
+    def fewer_elsewhere(self, me: int, open_connections: int) -> bool:
+        """Whether another live worker holds fewer connections than ``open_connections``."""
+        now = time.monotonic()
+        return any(j != me and self.counts[j] < open_connections and now - self.beats[j] <= self.STALE
                    for j in range(len(self.counts)))
 
     def attach(self, server: Any, me: int) -> None:
-        """Make waitress ``server`` (one worker's) accept only when :meth:`may_accept`."""
-        readable = server.readable
+        """Make waitress ``server`` (one worker's) leave a new connection to a worker holding fewer."""
+        readable, accept = server.readable, server.handle_accept
+        episode = [0.0, 0.0]  # when this worker began stepping aside for the waiting connection, and last did
 
-        def balanced_readable() -> bool:
-            return bool(readable()) and self.may_accept(me, len(server.active_channels))
+        def counted_readable() -> bool:
+            self.publish(me, len(server.active_channels))  # (connections close between turns)
+            return bool(readable())
 
-        server.readable = balanced_readable
+        def balanced_accept() -> None:
+            if self.fewer_elsewhere(me, len(server.active_channels)):
+                now = time.monotonic()
+                if now - episode[1] > 0.01:  # not stepping aside a moment ago: a new connection
+                    episode[0] = now
+                episode[1] = now
+                if now - episode[0] < self.MAX_YIELD:
+                    time.sleep(0.0005)  # the other worker woke for it too: let it take it
+                    return
+            accept()
+            self.publish(me, len(server.active_channels))  # at once: the others decide on it
+
+        server.readable = counted_readable
+        server.handle_accept = balanced_accept
 
 
 class OnePageAtATime:
@@ -224,7 +248,7 @@ def _serve_one(index: str | None, host: str, port: int, debug: bool, threads: in
         logging.getLogger("waitress.queue").setLevel(logging.ERROR)
         where: dict[str, Any] = {"sockets": [sock]} if sock is not None else {"host": host, "port": port}
         server = waitress.server.create_server(app, threads=threads, ident="marsad", **where)
-        if board is not None:
+        if board is not None and not os.environ.get('NOBAL'):
             board[0].attach(server, board[1])
         if not quiet:
             server.print_listen("marsad: listening on http://{}:{}")
