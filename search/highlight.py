@@ -15,7 +15,6 @@ from __future__ import annotations
 import html
 import re
 import threading
-from bisect import bisect_right
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -203,6 +202,9 @@ def _trim(text: str, s: int, e: int) -> tuple[int, int]:
     return s, e
 
 
+_SENTENCE_CHARS = ".!?؟؛\n"  # what _SENTENCE_END's runs are made of
+
+
 def make_snippet(text: str, stem_terms: set[str], exact_terms: set[str], fragments: int = 2) -> str:
     """HTML snippet of ``text``: the best ``fragments`` sentences, matches marked.
 
@@ -214,22 +216,32 @@ def make_snippet(text: str, stem_terms: set[str], exact_terms: set[str], fragmen
     if not text or not text.strip():
         return ""
     spans = _spans_fast(text[:MAX_HIGHLIGHT_CHARS], stem_terms, exact_terms) if stem_terms or exact_terms else []
-    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
-    ends = [x for x in ends if x < len(text)] + [len(text)]  # raw sentence k ends at ends[k]
-
-    def bounds(k: int) -> tuple[int, int]:
-        return _trim(text, ends[k - 1] if k else 0, ends[k])
-
-    per: dict[int, set[str]] = {}
-    for a, _, t in spans:
-        per.setdefault(bisect_right(ends, a), set()).add(t)
+    # the sentences holding matches, found from the matches (a sentence ends after a run of
+    # _SENTENCE_END): no scan of the whole text for its sentence ends
+    per: dict[int, tuple[int, set[str]]] = {}  # a sentence's end -> (its first match, its matched terms)
+    end = -1
+    for a, _, t in spans:  # (in text order)
+        if a >= end:
+            m = _SENTENCE_END.search(text, a)
+            end = m.end() if m else len(text)
+            terms = per.setdefault(end, (a, set()))[1]
+        terms.add(t)
     if per:
-        chosen = sorted(k for _, k in sorted((-len(ts), k) for k, ts in per.items())[:fragments])
+        best = sorted(e for _, e in sorted((-len(ts), e) for e, (_, ts) in per.items())[:fragments])
+        # a sentence starts after the last sentence mark before its first match
+        chosen = [(max(text.rfind(c, 0, per[e][0]) for c in _SENTENCE_CHARS) + 1, e) for e in best]
     else:  # the first sentence that is not blank
-        chosen = [next(k for k in range(len(ends)) if text[ends[k - 1] if k else 0:ends[k]].strip())]
+        start = 0
+        while True:
+            m = _SENTENCE_END.search(text, start)
+            end = m.end() if m else len(text)
+            if text[start:end].strip():
+                break
+            start = end
+        chosen = [(start, end)]
     parts = []
-    for k in chosen:
-        s, e = bounds(k)
+    for raw_start, raw_end in chosen:
+        s, e = _trim(text, raw_start, raw_end)
         inside = [sp for sp in spans if sp[0] >= s and sp[1] <= e]
         ws, we, cut_l, cut_r = _window(text, s, e, inside)
         frag = _render(text, ws, we, inside)

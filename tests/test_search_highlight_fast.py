@@ -40,3 +40,16 @@ def test_a_huge_body_is_highlighted_from_its_beginning_only(searcher):
         assert len(huge) > MAX_HIGHLIGHT_CHARS
         assert make_snippet(huge, cq.stem_terms, cq.exact_terms) == \
             make_snippet_reference(huge, cq.stem_terms, cq.exact_terms)
+
+
+def test_sentence_bounds_at_the_edges_equal_the_reference():
+    """Sentences found from the matches (not from a scan of every sentence mark): marks glued
+    to a word, runs of marks, blank sentences, a match first or last, no mark at all."""
+    from marsad.search.highlight import word_terms
+    stem = {word_terms("سوريا")[0], word_terms("حلب")[0]}
+    texts = ["حلب.سوريا", "..سوريا..", "\n\n  سوريا \n", "سوريا", "قال؟! إن سوريا؛ وحلب. ثم انتهى",
+             "نص بلا علامة فيه حلب وسوريا", "أولى.\n\n. ثانية فيها سوريا.ثالثة فيها حلب!؟ رابعة",
+             "   .\n  نص لا يطابق شيئا. وآخر", "حلب" + "، كلمة" * 80 + ". سوريا في جملة قصيرة."]
+    for text in texts:
+        for frags in (1, 2, 3):
+            assert make_snippet(text, stem, set(), frags) == make_snippet_reference(text, stem, set(), frags), text
