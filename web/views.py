@@ -234,6 +234,9 @@ def _facet_view(state: SearchState, result: dict[str, Any], name: str) -> dict[s
                "cls": " ".join(c for c, on in (("selected", b.get("selected")), ("unknown", b["value"] == ""),
                                                ("zero", b["count"] == 0)) if on)}
               for b in buckets]
+    # the list's markup in one pass here: a Jinja loop spent ~1 µs an expression, six a value,
+    # on the three facets' forty-odd values of every page
+    items = "".join(_facet_item(name, v) for v in values)
     links = []
     if info.get("other"):
         links.append(("more", search_url(state.showing_all(name)), f"عرض المزيد ({info['other']})"))
@@ -243,10 +246,19 @@ def _facet_view(state: SearchState, result: dict[str, Any], name: str) -> dict[s
     if state.getlist(name):
         links.append(("clear-facet", search_url(state.cleared(name)), "إلغاء"))
     view = {"name": name, "title": info.get("label") or FACET_LABELS[name], "values": values,
+            "values_html": Markup(items),
             "filter": len(buckets) > 6 or bool(info.get("other")), "links": links, "map": None}
     if name == "province":
         view["map"] = charts.province_map(buckets, _toggler(state, "province"))[0]
     return view
+
+
+def _facet_item(name: str, v: dict[str, Any]) -> str:
+    """One value of a facet list: a checkbox that ticks it (the form submits on change)."""
+    cls = f' class="{v["cls"]}"' if v["cls"] else ""
+    checked = " checked" if v["checked"] else ""
+    return (f'<li{cls}><label><input type="checkbox" name="{escape(name)}" value="{escape(v["value"])}"{checked}> '
+            f'<bdi>{escape(v["text"])}</bdi> <span class="count">{v["count"]}</span></label></li>\n')
 
 
 def _date_view(state: SearchState, result: dict[str, Any]) -> dict[str, Any]:
