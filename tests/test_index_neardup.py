@@ -148,3 +148,28 @@ def test_exact_copies_join_their_story_through_the_content_hash(tmp_path):
     same_text = {"rewrite.txt", "copy-of-rewrite.txt"} if hit.id in ("rewrite.txt", "copy-of-rewrite.txt") \
         else versions - {"rewrite.txt", "copy-of-rewrite.txt"}
     assert all(by_id[v] is (v not in same_text) for v in by_id)
+
+
+def test_clusters_read_from_the_segment_files_band_by_band_equal_the_in_memory_ones(tmp_path):
+    """``write_clusters`` reads each band's bins from the segments' files (never every
+    signature at once): the same clusters as ``clusters`` over the whole matrix, with a
+    segment that has no signatures and documents left out (exact copies)."""
+    seeds = _seeds()
+    texts = seeds + [_rewrite(seeds[0]), _rewrite(seeds[3]), _rewrite(seeds[0]) + " وختاما.", seeds[1][:200],
+                     _rewrite(seeds[2])]
+    ids, docs, terms = _tokens(texts)
+    sig = neardup.signatures(ids, docs, len(texts), neardup.term_hashes(terms))
+    leaves = [("seg_a", 4), ("seg_b", 3), ("seg_none", 1), ("seg_c", len(texts) - 8)]
+    at = 0
+    for segid, count in leaves:
+        if segid != "seg_none":  # a segment written by Whoosh's own writer has no file
+            sig[at:at + count].astype("<u4").tofile(tmp_path / (segid + neardup.SUFFIX))
+        at += count
+    expected_sig = sig.copy()
+    expected_sig[7] = neardup.EMPTY  # what the segment without a file contributes
+    for live in (np.ones(len(texts), bool), np.array([True] * 5 + [False] + [True] * (len(texts) - 6))):
+        n = neardup.write_clusters(tmp_path, leaves, live)
+        got = np.load(tmp_path / neardup.CLUSTERS_FILE)
+        want = neardup.clusters(expected_sig, live)
+        assert got.tolist() == want.tolist()
+        assert n == int((want != np.arange(len(want))).sum()) and n > 0
