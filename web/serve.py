@@ -176,9 +176,9 @@ class OnePageAtATime:
 class FairLock:
     """A lock taken in the order it was asked for.
 
-    ``threading.Lock`` is not fair: the thread that releases it takes it
-    again before a waiting thread wakes, so with short requests one thread
-    could starve for most of a second (wrk on /healthz: p95 540 ms).
+    ``threading.Lock`` is not fair: the thread that releases it can take it
+    again before a waiting thread wakes, so one request could wait through
+    many others.
 
     >>> lock = FairLock()
     >>> with lock:
