@@ -228,7 +228,8 @@ def make_snippet(text: str, stem_terms: set[str], exact_terms: set[str], fragmen
         terms.add(t)
     if per:
         best = sorted(e for _, e in sorted((-len(ts), e) for e, (_, ts) in per.items())[:fragments])
-        # a sentence starts after the last sentence mark before its first match
+        # a sentence starts after the last sentence mark before its first match (a match never
+        # starts inside a run of marks: WORD_RE's words begin with a letter or a digit)
         chosen = [(max(text.rfind(c, 0, per[e][0]) for c in _SENTENCE_CHARS) + 1, e) for e in best]
     else:  # the first sentence that is not blank
         start = 0

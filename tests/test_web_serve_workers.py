@@ -172,3 +172,45 @@ def test_the_page_lock_is_handed_over_in_the_order_it_was_asked_for():
     for t in threads:
         t.join(10)
     assert order == ["first", "second", "third", "again"]
+
+
+class _FakeServer:
+    """The two waitress attributes LeastConnections wraps, and an accept that records a connection."""
+
+    def __init__(self, open_connections: int) -> None:
+        self.active_channels = dict.fromkeys(range(open_connections))
+        self.taken = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def handle_accept(self) -> None:
+        self.active_channels[len(self.active_channels)] = None
+        self.taken += 1
+
+
+def test_a_busier_worker_leaves_each_new_connection_to_an_idle_one_and_takes_it_if_that_one_is_stuck():
+    from marsad.web.serve import LeastConnections
+    board = LeastConnections(2)
+    busy = _FakeServer(3)
+    board.attach(busy, 0)
+    # the idle worker takes every connection within a millisecond, one arriving every 4 ms:
+    # the busier one steps aside for each (its 50 ms is per connection, not per burst)
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < 0.3:
+        board.publish(1, 0)
+        busy.handle_accept()  # woken for the new connection too
+        time.sleep(0.001)
+        board.accepts[1] += 1  # ... which the idle worker took
+        time.sleep(0.003)
+    assert busy.taken == 0
+    # the other worker is alive but stuck: the connection is taken after at most MAX_YIELD
+    board.publish(1, 0)
+    t0 = time.monotonic()
+    while not busy.taken and time.monotonic() - t0 < 2:
+        busy.handle_accept()
+    assert busy.taken == 1 and time.monotonic() - t0 < 1.5  # (STALE, 3 s, would be the bound otherwise)
+    # a worker silent for longer than STALE is not waited for at all
+    board.beats[1] -= LeastConnections.STALE + 1
+    busy.handle_accept()  # one call: stepping aside would return without accepting
+    assert busy.taken == 2

@@ -116,6 +116,7 @@ class LeastConnections:
         # shared anonymous memory, created before fork: every child sees the same arrays
         self.counts = RawArray("i", workers)
         self.beats = RawArray("d", workers)
+        self.accepts = RawArray("q", workers)  # connections each worker accepted so far
 
     def publish(self, me: int, open_connections: int) -> None:
         self.counts[me] = open_connections
@@ -130,7 +131,9 @@ class LeastConnections:
     def attach(self, server: Any, me: int) -> None:
         """Make waitress ``server`` (one worker's) leave a new connection to a worker holding fewer."""
         readable, accept = server.readable, server.handle_accept
-        episode = [0.0, 0.0]  # when this worker began stepping aside for the waiting connection, and last did
+        # stepping aside for one waiting connection: since when, and the workers' accepts then
+        # (when that total moves, someone took it: a next step-aside is for a new connection)
+        episode = [0.0, -1]
 
         def counted_readable() -> bool:
             self.publish(me, len(server.active_channels))  # (connections close between turns)
@@ -138,15 +141,18 @@ class LeastConnections:
 
         def balanced_accept() -> None:
             if self.fewer_elsewhere(me, len(server.active_channels)):
-                now = time.monotonic()
-                if now - episode[1] > 0.01:  # not stepping aside a moment ago: a new connection
-                    episode[0] = now
-                episode[1] = now
+                now, taken = time.monotonic(), sum(self.accepts)
+                if taken != episode[1]:
+                    episode[0], episode[1] = now, taken
                 if now - episode[0] < self.MAX_YIELD:
                     time.sleep(0.0005)  # the other worker woke for it too: let it take it
                     return
+            before = len(server.active_channels)
             accept()
-            self.publish(me, len(server.active_channels))  # at once: the others decide on it
+            after = len(server.active_channels)
+            if after > before:
+                self.accepts[me] += 1
+            self.publish(me, after)  # at once: the others decide on it
 
         server.readable = counted_readable
         server.handle_accept = balanced_accept
@@ -248,7 +254,7 @@ def _serve_one(index: str | None, host: str, port: int, debug: bool, threads: in
         logging.getLogger("waitress.queue").setLevel(logging.ERROR)
         where: dict[str, Any] = {"sockets": [sock]} if sock is not None else {"host": host, "port": port}
         server = waitress.server.create_server(app, threads=threads, ident="marsad", **where)
-        if board is not None and not os.environ.get('NOBAL'):
+        if board is not None:
             board[0].attach(server, board[1])
         if not quiet:
             server.print_listen("marsad: listening on http://{}:{}")
