@@ -66,9 +66,6 @@ def no_server(monkeypatch):
         def __init__(self, *a, **k):
             calls.append(a)
 
-        def print_listen(self, _fmt):
-            pass
-
         def run(self):
             pass
 

@@ -256,9 +256,7 @@ def _serve_one(index: str | None, host: str, port: int, debug: bool, threads: in
         server = waitress.server.create_server(app, threads=threads, ident="marsad", **where)
         if board is not None:
             board[0].attach(server, board[1])
-        if not quiet:
-            server.print_listen("marsad: listening on http://{}:{}")
-        server.run()
+        server.run()  # (its address is printed above, once)
 
 
 @click.command("serve")

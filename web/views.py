@@ -245,8 +245,7 @@ def _facet_view(state: SearchState, result: dict[str, Any], name: str) -> dict[s
     links.append(("search-values", facet_page_url(name, state), "بحث في كل القيم"))
     if state.getlist(name):
         links.append(("clear-facet", search_url(state.cleared(name)), "إلغاء"))
-    view = {"name": name, "title": info.get("label") or FACET_LABELS[name], "values": values,
-            "values_html": Markup(items),
+    view = {"name": name, "title": info.get("label") or FACET_LABELS[name], "values_html": Markup(items),
             "filter": len(buckets) > 6 or bool(info.get("other")), "links": links, "map": None}
     if name == "province":
         view["map"] = charts.province_map(buckets, _toggler(state, "province"))[0]
