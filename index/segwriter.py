@@ -464,7 +464,9 @@ class FastSegmentWriter:
                   ) -> tuple[list[bytes], np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Tokens -> (sorted term bytes, their ids, posting docnums, frequencies,
         term starts over the postings, positions in posting order)."""
-        distinct_ids = np.unique(ids)
+        # ids index the term table: a count per id finds the distinct ones in one
+        # pass (np.unique sorts or hashes 12M tokens: 0.16 s a field, this 0.01 s)
+        distinct_ids = np.flatnonzero(np.bincount(ids))
         tb = [table[i] for i in distinct_ids.tolist()]
         by_bytes = sorted(range(len(tb)), key=tb.__getitem__)
         present = distinct_ids[by_bytes]
@@ -523,12 +525,8 @@ class FastSegmentWriter:
                     fw.start_field(fieldname, field)
                     fw.add_terms(terms, pdocs, freq, starts, positions)
             else:
-                inv = self._inv[fieldname]
                 fw.start_field(fieldname, field)
-                for tb in sorted(inv):
-                    docs_, ws, pos_ = inv[tb]
-                    fw.add_term(tb, docs_, ws, pos_)
-                inv.clear()
+                fw.add_terms(*self._inverted(fieldname))
             fw.finish_field()
         fw.close()
         self._inv.clear()
@@ -546,6 +544,29 @@ class FastSegmentWriter:
                 f.write(sig.astype("<u4").tobytes())
         return seg
 
+
+    def _inverted(self, fieldname: str) -> tuple[list[bytes], np.ndarray, np.ndarray, np.ndarray,
+                                                 np.ndarray | None]:
+        """A :meth:`_post` field's postings as :meth:`add_terms` arguments, its
+        table emptied. One bulk encode, not a Python step per term: the id and
+        URL fields hold a term per document (75,000 terms a segment)."""
+        inv = self._inv[fieldname]
+        terms = sorted(inv)
+        docs, weights, positions = array("I"), array("f"), array("I")
+        starts = np.zeros(len(terms) + 1, dtype=np.int64)
+        positional = False
+        for i, tb in enumerate(terms):
+            d, w, p = inv[tb]
+            docs.extend(d)
+            weights.extend(w)
+            if p is not None:
+                positional = True
+                positions.extend(p)
+            starts[i + 1] = len(docs)
+        inv.clear()
+        return (terms, np.frombuffer(docs, dtype=np.uint32).astype(np.int64),
+                np.frombuffer(weights, dtype=np.float32).astype(np.float64), starts,
+                np.frombuffer(positions, dtype=np.uint32).astype(np.int64) if positional else None)
 
     def _variants(self, exact_ids: np.ndarray, stem_ids: np.ndarray) -> list[np.ndarray] | None:
         """Per stem term (``stem_ids``, dictionary order), the rows of the exact
