@@ -77,10 +77,27 @@ def test_words_of_real_text(seed_texts: dict[str, str]) -> None:
         assert words_of(t) == WORD_RE.findall(t)
 
 
-def test_normalize_text_on_tricky_and_real_text(seed_texts: dict[str, str]) -> None:
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(TEXT)
+def test_normalize_text_is_per_word_normalize_on_mixed_text(text: str) -> None:
+    assert normalize_text(text) == " ".join(normalize(w) for w in text.split())
+
+
+def test_normalize_text_on_tricky_and_real_text(seed_texts: dict[str, str], corpus_dir) -> None:
+    import json
+    import zipfile
+    with zipfile.ZipFile(corpus_dir / "saudinewsnet" / "2015-08-04.zip") as z:
+        articles = json.loads(z.read(z.namelist()[0]))
+    real = [f"{a['title'] or ''}\n{a['content'] or ''}" for a in articles]
+    assert len(real) > 1000
     for t in ["ﻻ ﷲ ﺳﻮﺭﻳﺎ", "ـــ  لـداعش\u200c", "ΣΑΣ ΟΔΟΣ", "İstanbul", "\ufeffسوريا\u200f", "٢٠١٥ ۱۳۹۴", "",
-              *seed_texts.values()]:
-        assert normalize_text(t) == " ".join(normalize(w) for w in t.split())
+              " \u3000\u2028\x85 ", "a \u064e b", "\u200f", "سوريا \ud800 x", "\t\n", *seed_texts.values(), *real]:
+        assert normalize_text(t) == " ".join(normalize(w) for w in t.split()), t[:60]
+
+
+def test_white_space_ends_at_u3000() -> None:
+    # normalize_text's code point table marks white space up to U+3000 only
+    assert not any(chr(c).isspace() for c in range(0x3001, 0x110000))
 
 
 # ---- invisible format marks inside a word (issue 12) ----------------------------------
