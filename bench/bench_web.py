@@ -403,6 +403,8 @@ def main() -> int:
                                                        accept_encoding="br, gzip"),
                 "wrk: search pages, facets ticked": wrk(port, ["/?" + urlencode(p) for p in TICKED], a.clients,
                                                         a.seconds),
+                # the second page target on its own: highlights and more-like-this
+                "wrk: document pages": wrk(port, doc_paths, a.clients, a.seconds),
             }
         else:
             wrk_results = {}

@@ -544,12 +544,12 @@ class FastSegmentWriter:
                 f.write(sig.astype("<u4").tobytes())
         return seg
 
-
     def _inverted(self, fieldname: str) -> tuple[list[bytes], np.ndarray, np.ndarray, np.ndarray,
                                                  np.ndarray | None]:
         """A :meth:`_post` field's postings as :meth:`add_terms` arguments, its
-        table emptied. One bulk encode, not a Python step per term: the id and
-        URL fields hold a term per document (75,000 terms a segment)."""
+        table emptied. One bulk encode, not a Python step per term: the id,
+        source path and content hash fields hold a term per document (75,000
+        terms a segment)."""
         inv = self._inv[fieldname]
         terms = sorted(inv)
         docs, weights, positions = array("I"), array("f"), array("I")
