@@ -175,9 +175,17 @@ def _is_data_file(name: str) -> bool:
 
 
 def file_sizes(gen_dir: Path) -> dict[str, int]:
-    """Size of every data file of a generation (stored in ``marsad.json`` as ``files``)."""
-    return {e.name: e.stat(follow_symlinks=False).st_size for e in os.scandir(gen_dir)
-            if e.is_file(follow_symlinks=False) and _is_data_file(e.name)}
+    """Size of every data file of a generation (stored in ``marsad.json`` as ``files``),
+    those of its sub-folders (the reader arrays, ``arrays/``) as ``folder/name``."""
+    out: dict[str, int] = {}
+    for e in os.scandir(gen_dir):
+        if e.is_file(follow_symlinks=False) and _is_data_file(e.name):
+            out[e.name] = e.stat(follow_symlinks=False).st_size
+        elif e.is_dir(follow_symlinks=False) and not e.name.endswith(".tmp"):
+            for f in os.scandir(e.path):
+                if f.is_file(follow_symlinks=False) and _is_data_file(f.name):
+                    out[f"{e.name}/{f.name}"] = f.stat(follow_symlinks=False).st_size
+    return out
 
 
 def check_files(meta: dict[str, Any], gen_dir: Path, root: Path) -> None:

@@ -5,10 +5,11 @@ and ``label``; how to ``count`` its values over a set of matched documents;
 how to tell which of a set of documents have selected values (``restrict``);
 and how to turn counts into buckets (the shared :func:`build_buckets`).
 
-Counting never runs a search per facet. Per index reader we build, once,
+Counting never runs a search per facet. Per index reader there are, once,
 numpy arrays from the facet fields' posting lists (:class:`ReaderData`,
-cached by :func:`reader_data`): for term facets one ``(doc, value id)`` pair
-per posting, for dates an ordinal/year/month per document. From the pairs,
+cached by :func:`reader_data`; the build writes them beside the segments and
+they are mapped at open, :mod:`index.readerarrays`): for term facets one
+``(doc, value id)`` pair per posting, for dates an ordinal/year/month per document. From the pairs,
 each term facet derives (once, :meth:`TermData.by_doc`) a per-document view:
 one value id per document for a single-valued field (outlet), CSR offsets and
 values for a multi-valued one (provinces, actors). A search yields one sorted
@@ -22,18 +23,15 @@ from __future__ import annotations
 import difflib
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Set
+from collections.abc import Set
 from dataclasses import dataclass, field
-from datetime import date as Date
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from whoosh.reading import TermNotFound
 
 from marsad.analyzers import stem
-from marsad.index import neardup
-from marsad.index.codec import hash_column, numeric_column, segment_arrays
+from marsad.index import readerarrays
 
 # words split and normalized as the extractors read their data (a diacritized
 # name stays one word: إدْلب -> ادلب)
@@ -49,9 +47,6 @@ __all__ = [
 ]
 
 UNKNOWN_LABEL = "غير معروف"
-_EPOCH_ORDINAL = Date(1970, 1, 1).toordinal()
-_USECS_PER_DAY = 86_400_000_000
-_MAX_USECS = Date(9999, 12, 31).toordinal() * _USECS_PER_DAY
 
 
 # ---------------------------------------------------------------- reader data
@@ -213,53 +208,15 @@ def reader_data(reader: Any) -> ReaderData:
     return data
 
 
-def _ids(matcher: Any) -> np.ndarray:
-    return np.fromiter(matcher.all_ids(), dtype=np.int32)
+def _folder(reader: Any) -> str | None:
+    """The generation directory ``reader``'s segments live in (None: several, or in memory)."""
+    folders = {getattr(_index_storage(getattr(leaf, "_storage", None)), "folder", None)
+               for leaf, _ in reader.leaf_readers()}
+    return folders.pop() if len(folders) == 1 else None
 
 
-def _leaf_live(leaf: Any) -> np.ndarray | None:
-    """Bool per leaf docnum (None when the leaf has no deletions)."""
-    if not leaf.has_deletions():
-        return None
-    live = np.ones(leaf.doc_count_all(), dtype=bool)
-    live[np.fromiter(leaf.deleted_docs_set, dtype=np.int64)] = False
-    return live
-
-
-def _leaf_terms(leaf: Any, fieldname: str) -> Iterator[tuple[bytes, np.ndarray]]:
-    """(term, live leaf docnums) of every term of a field of one leaf."""
-    sa = segment_arrays(leaf)
-    if sa is None:  # any other Whoosh segment: through its matchers
-        for term in leaf.lexicon(fieldname):
-            yield term, _ids(leaf.postings(fieldname, term))
-        return
-    live = _leaf_live(leaf)
-    for term, docs in sa.field_postings(fieldname):
-        yield term, (docs if live is None else docs[live[docs]])
-
-
-def _term_data(reader: Any, fieldname: str, n: int) -> TermData:
-    values: list[str] = []
-    docs: list[np.ndarray] = []
-    vals: list[np.ndarray] = []
-    for leaf, offset in reader.leaf_readers():
-        if fieldname not in leaf.schema:
-            continue
-        for term, ids in _leaf_terms(leaf, fieldname):
-            text = term.decode("utf-8") if isinstance(term, bytes) else term
-            ids = ids + offset
-            if not len(ids):
-                continue
-            docs.append(ids)
-            vals.append(np.full(len(ids), -1, dtype=np.int32))
-            values.append(text)
-    # one id per distinct value across leaves
-    uniq = sorted(set(values))
-    vid = {v: i for i, v in enumerate(uniq)}
-    for arr, v in zip(vals, values):
-        arr[:] = vid[v]
-    pair_docs = np.concatenate(docs) if docs else np.zeros(0, np.int32)
-    pair_vals = np.concatenate(vals) if vals else np.zeros(0, np.int32)
+def _term_data(pairs: tuple[list[str], np.ndarray, np.ndarray], n: int) -> TermData:
+    uniq, pair_docs, pair_vals = pairs
     has_value = np.zeros(n, dtype=bool)
     has_value[pair_docs] = True
     df = np.bincount(pair_vals, minlength=len(uniq)).astype(np.int64)
@@ -267,110 +224,17 @@ def _term_data(reader: Any, fieldname: str, n: int) -> TermData:
     for v in uniq:
         for k in _value_keys(v):
             keys.setdefault(k, []).append(v)
-    return TermData(uniq, pair_docs.astype(np.int32), pair_vals, has_value, df, keys)
-
-
-def _date_data(reader: Any, n: int) -> DateData:
-    ordinal = np.zeros(n, dtype=np.int32)
-    month_known = np.ones(n, dtype=bool)
-    day_known = np.ones(n, dtype=bool)
-    for leaf, offset in reader.leaf_readers():
-        m = leaf.doc_count_all()
-        col = numeric_column(leaf, "date")  # the whole column as one array (no per-document reads)
-        if col is not None:
-            # a missing date reads as the column default (a huge sentinel)
-            raw = col.astype(np.int64) if col.dtype != np.uint64 else \
-                np.where(col < np.uint64(_MAX_USECS), col, 0).astype(np.int64)
-            raw[(raw <= 0) | (raw >= _MAX_USECS)] = 0
-            # Missing dates: Whoosh writes the column default; real dates here
-            # are after year 1000, so anything before counts as unknown.
-            days = raw // _USECS_PER_DAY + 1
-            days[days < Date(1000, 1, 1).toordinal()] = 0
-            ordinal[offset:offset + m] = days
-        if "date_precision" in leaf.schema:
-            for precision, masks in (("year", (month_known, day_known)), ("month", (day_known,))):
-                for term in (precision.encode(), precision):
-                    try:
-                        ids = _ids(leaf.postings("date_precision", term))
-                    except (TermNotFound, KeyError):  # term absent in this leaf
-                        continue
-                    for mask in masks:
-                        mask[ids + offset] = False
-                    break
-    year = np.zeros(n, dtype=np.int32)
-    month = np.zeros(n, dtype=np.int8)
-    known = ordinal > 0
-    if known.any():
-        d64 = (ordinal[known].astype(np.int64) - _EPOCH_ORDINAL).astype("datetime64[D]")
-        y = d64.astype("datetime64[Y]").astype(np.int64) + 1970
-        mo = d64.astype("datetime64[M]").astype(np.int64) % 12 + 1
-        year[known] = y
-        month[known] = mo
-    month[~month_known] = 0
-    return DateData(ordinal, year, month, day_known & known)
-
-
-def _story_data(reader: Any, group: np.ndarray) -> np.ndarray | None:
-    """docnum -> docnum of the first copy of its story: the same content hash, or
-    a rewritten copy (``index.neardup``: the generation's ``near.npy``); None without clusters."""
-    folders = {getattr(_index_storage(getattr(leaf, "_storage", None)), "folder", None)
-               for leaf, _ in reader.leaf_readers()}
-    folder = folders.pop() if len(folders) == 1 else None
-    near = neardup.load_clusters(folder, len(group)) if folder is not None else None
-    return None if near is None else neardup.merged(group, near).astype(np.int32)
-
-
-def _group_data(reader: Any, n: int) -> np.ndarray:
-    """docnum -> docnum of the first copy with the same content hash."""
-    group = np.arange(n, dtype=np.int32)
-    if "content_hash" not in reader.schema:
-        return group
-    hashes = [(hash_column(leaf), leaf, offset) for leaf, offset in reader.leaf_readers()]
-    if hashes and all(h is not None for h, _, _ in hashes):
-        # every segment has the per-document hash column (Marsad's writer): one sort
-        allh = np.concatenate([h for h, _, _ in hashes])
-        live = np.ones(n, dtype=bool)
-        for _, leaf, offset in hashes:
-            lv = _leaf_live(leaf)
-            if lv is not None:
-                live[offset:offset + len(lv)] = lv
-        return neardup.copy_groups(allh, live)
-    # Frequencies summed leaf by leaf (a multi-reader's merged iter_field costs
-    # ~1 s at 31k documents, the leaves' own ~0.1 s); a repeated hash is read
-    # from the leaves holding it only (a multi-reader's postings() tries all).
-    where: dict[Any, list[tuple[Any, int]]] = {}
-    df: dict[Any, int] = {}
-    for leaf, offset in reader.leaf_readers():
-        if "content_hash" not in leaf.schema:
-            continue
-        sa = segment_arrays(leaf)
-        items: Iterable[tuple[Any, int]]
-        if sa is not None:  # the dictionary's df array, no per-term decoding
-            terms, dfs = sa.doc_frequencies("content_hash")
-            items = zip(terms, dfs.tolist())
-        else:
-            items = ((text, ti.doc_frequency()) for text, ti in leaf.iter_field("content_hash"))
-        for text, f in items:
-            df[text] = df.get(text, 0) + f
-            where.setdefault(text, []).append((leaf, offset))
-    for text, count in df.items():
-        if count > 1:  # (leaf postings leave deleted documents out)
-            ids = np.concatenate([_ids(leaf.postings("content_hash", text)) + offset
-                                  for leaf, offset in where[text]])
-            if len(ids) > 1:
-                group[ids] = ids.min()
-    return group
+    return TermData(uniq, pair_docs, pair_vals, has_value, df, keys)
 
 
 def _build_reader_data(reader: Any) -> ReaderData:
-    n = reader.doc_count_all()
-    live = np.ones(n, dtype=bool)
-    if reader.has_deletions():
-        live[:] = False
-        live[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
-    terms = {f.name: _term_data(reader, f.field, n) for f in FACETS.values() if isinstance(f, TermFacet)}
-    group = _group_data(reader, n)
-    return ReaderData(n, live, terms, _date_data(reader, n), group, story=_story_data(reader, group))
+    # the arrays the build wrote beside the segments, mapped; computed from the
+    # segments when there are none for this reader (an older index, other segments)
+    folder = _folder(reader)
+    a = readerarrays.load(folder, reader) or readerarrays.compute(reader, folder)
+    terms = {f.name: _term_data(a.terms[f.field], a.n) for f in FACETS.values() if isinstance(f, TermFacet)}
+    return ReaderData(a.n, a.live, terms, DateData(a.ordinal, a.year, a.month, a.day_known), a.group,
+                      story=a.story)
 
 
 # ---------------------------------------------------------------- value lookup

@@ -74,7 +74,8 @@ def no_server(monkeypatch):
 
 
 def _data_files(gen: Path) -> list[Path]:
-    return sorted(p for p in gen.iterdir() if p.name != META_NAME and not p.name.endswith("LOCK"))
+    # the segment files and the arrays written beside them (arrays/)
+    return sorted(p for p in gen.rglob("*") if p.is_file() and p.name != META_NAME and not p.name.endswith("LOCK"))
 
 
 def _break(good: Path, where: Path, damage: str, pick: int, data: bytes) -> Path:

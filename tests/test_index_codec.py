@@ -167,11 +167,11 @@ def test_stored_fields_lengths_and_columns_read_as_whoosh_writes_them(twin_index
 
 def test_copy_groups_from_the_hash_column_equal_those_from_the_postings(twin_indexes):
     from marsad.index.codec import hash_column
-    from marsad.search.facets import _group_data
+    from marsad.index.readerarrays import _groups
     ixa, ixb, docs = twin_indexes
     ra, rb = ixa.reader(), ixb.reader()
     assert hash_column(ra) is None and hash_column(rb) is not None  # W3: postings path; Marsad: the column
-    ga, gb = _group_data(ra, ra.doc_count_all()), _group_data(rb, rb.doc_count_all())
+    ga, gb = _groups(ra, ra.doc_count_all()), _groups(rb, rb.doc_count_all())
     assert ga.tolist() == gb.tolist()
     assert (gb != np.arange(len(gb))).sum() >= 3
 
