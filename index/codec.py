@@ -1160,13 +1160,17 @@ def leaf_lengths(leaf: Any, fieldname: str) -> np.ndarray:
 def size_by_part(index_dir: str | os.PathLike[str]) -> dict[str, int]:
     """Bytes on disk of one index generation by part: ``postings`` (doc ids and
     frequencies), ``positions``, ``terms`` (the dictionaries), ``stored``
-    (document text and fields), ``columns`` (field lengths, dates) and ``other``
-    (TOC, metadata); W3 segments are counted as ``postings`` (their ``.pst``
-    holds both) and ``terms``. ``total`` is the sum."""
+    (document text and fields), ``columns`` (field lengths, dates), ``arrays``
+    (the reader arrays, ``index.readerarrays``) and ``other`` (TOC, metadata);
+    W3 segments are counted as ``postings`` (their ``.pst`` holds both) and
+    ``terms``. ``total`` is the sum."""
     from whoosh.filedb.filestore import FileStorage
-    parts = dict.fromkeys(("postings", "positions", "terms", "stored", "columns", "other"), 0)
+    parts = dict.fromkeys(("postings", "positions", "terms", "stored", "columns", "arrays", "other"), 0)
     folder = os.fspath(index_dir)
     for e in os.scandir(folder):
+        if e.is_dir() and e.name == "arrays":
+            parts["arrays"] += sum(f.stat().st_size for f in os.scandir(e.path) if f.is_file())
+            continue
         if not e.is_file():
             continue
         name, size = e.name, e.stat().st_size
