@@ -901,6 +901,8 @@ def _dir_size(d: Path) -> int:
     for e in os.scandir(d):
         if e.is_file(follow_symlinks=False):
             total += e.stat(follow_symlinks=False).st_size
+        elif e.is_dir(follow_symlinks=False):  # the reader arrays (arrays/)
+            total += _dir_size(Path(e.path))
     return total
 
 

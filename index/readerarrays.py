@@ -6,8 +6,8 @@ follow from the index alone: the facet fields' postings as (document, value)
 pairs, each document's date, the exact-copy groups of its content hash and the
 story clusters of ``near.npy``. Computing them at open cost 2.1 s of a 3.5 s
 first answer at 3.1M documents, so :func:`write` computes them once, when a
-build or update commits its generation, into ``arrays/`` there (one ``.npy``
-a array, and ``arrays.json`` naming the segments they describe and the facet
+build or update commits its generation, into ``arrays/`` there (one ``.npy`` per
+array, and ``arrays.json`` naming the segments they describe and the facet
 values), and :func:`load` maps them (``np.load(mmap_mode="r")``, shared by
 every process serving the index) when the reader is that generation's.
 Otherwise (an index of an older version, a reader of other segments)
@@ -41,6 +41,7 @@ __all__ = ["ReaderArrays", "ARRAYS_DIR", "compute", "write", "load", "leaf_live"
 
 ARRAYS_DIR = "arrays"
 _MANIFEST = "arrays.json"
+# Bump when compute() changes what it gives: arrays written before are then computed again.
 _VERSION = 1
 _EPOCH_ORDINAL = Date(1970, 1, 1).toordinal()
 _USECS_PER_DAY = 86_400_000_000
@@ -62,6 +63,11 @@ class ReaderArrays:
     day_known: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     group: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))  # first copy, same content hash
     story: np.ndarray | None = None  # first copy of the story (copies and rewritten copies); None: no clusters
+
+
+def _term_fields() -> list[str]:
+    """The index fields of the term facets (the registry's)."""
+    return [f.field for f in FACETS if f.kind == "term"]
 
 
 def _ids(matcher: Any) -> np.ndarray:
@@ -195,7 +201,7 @@ def compute(reader: Any, folder: str | os.PathLike[str] | None = None) -> Reader
     if reader.has_deletions():
         live[:] = False
         live[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
-    terms = {f.field: _term_pairs(reader, f.field) for f in FACETS if f.kind == "term"}
+    terms = {f: _term_pairs(reader, f) for f in _term_fields()}
     ordinal, year, month, day_known = _dates(reader, n)
     group = _groups(reader, n)
     near = neardup.load_clusters(Path(folder), n) if folder is not None else None
@@ -261,18 +267,19 @@ def load(folder: str | os.PathLike[str] | None, reader: Any) -> ReaderArrays | N
     except (OSError, ValueError):
         return None
     if (manifest.get("version") != _VERSION or manifest.get("n") != reader.doc_count_all()
-            or manifest.get("segments") != leaf_key(reader)):
+            or manifest.get("segments") != leaf_key(reader)
+            or [f for f, _v in manifest.get("terms", [])] != sorted(_term_fields())):
         return None
     try:
-        def get(name: str) -> np.ndarray:
+        def get(name: str, length: int | None = manifest["n"]) -> np.ndarray:
             arr = np.load(d / f"{name}.npy", mmap_mode="r")
-            if len(arr) != (manifest["n"] if not name.startswith("t") else len(arr)):
+            if length is not None and len(arr) != length:
                 raise ValueError(f"{name}: wrong length")
             return arr
 
         terms = {}
         for i, (f, values) in enumerate(manifest["terms"]):
-            docs, vals = get(f"t{i}_docs"), get(f"t{i}_vals")
+            docs, vals = get(f"t{i}_docs", None), get(f"t{i}_vals", None)
             if len(docs) != len(vals):
                 return None
             terms[f] = (list(values), docs, vals)

@@ -554,13 +554,13 @@ class FastSegmentWriter:
         terms = sorted(inv)
         docs, weights, positions = array("I"), array("f"), array("I")
         starts = np.zeros(len(terms) + 1, dtype=np.int64)
-        positional = False
+        # from the field, not its terms: a positional field empty in a whole segment still has positions
+        positional = type(self._fields[fieldname].format) is Positions
         for i, tb in enumerate(terms):
             d, w, p = inv[tb]
             docs.extend(d)
             weights.extend(w)
             if p is not None:
-                positional = True
                 positions.extend(p)
             starts[i + 1] = len(docs)
         inv.clear()

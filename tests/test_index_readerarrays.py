@@ -105,3 +105,26 @@ def test_a_damaged_arrays_file_is_reported_like_a_damaged_segment(tmp_path, seed
     with windex.open_dir(str(gen)).reader() as r:
         assert readerarrays.load(gen, r) is None
         assert readerarrays.compute(r, gen).n == r.doc_count_all() == 5
+
+
+def test_arrays_of_another_facet_list_are_computed_again(sample_index, monkeypatch):
+    """A code version with another term facet over a field the schema already has
+    (no schema bump) must not read arrays written for the old list."""
+    from marsad.index import facets as registry
+    from marsad.index.facets import FacetSpec
+    extra = FacetSpec("source", "date_source", "مصدر التاريخ", "date source", "term", False, ("date_source",), None)
+    gen = live_dir(sample_index)
+    with open_index(sample_index).reader() as r:
+        assert readerarrays.load(gen, r) is not None
+        monkeypatch.setattr(registry, "FACETS", (*registry.FACETS, extra))
+        monkeypatch.setattr(readerarrays, "FACETS", registry.FACETS)
+        assert readerarrays.load(gen, r) is None
+        assert "metadata" in readerarrays.compute(r, gen).terms["date_source"][0]
+
+
+def test_index_stats_counts_the_arrays_in_the_size(sample_index):
+    from marsad.index.build import index_stats
+    from marsad.index.codec import size_by_part
+    parts = size_by_part(live_dir(sample_index))
+    assert parts["arrays"] > 0
+    assert index_stats(sample_index)["size_bytes"] >= parts["total"]

@@ -8,7 +8,7 @@ from marsad.index.build import record_to_doc
 from marsad.index.extract import extract
 from marsad.index.records import content_hash
 from marsad.index.schema import build_schema
-from marsad.index.segwriter import FastSegmentWriter, PairAnalyzer, fast_path_ok
+from marsad.index.segwriter import FastSegmentWriter, PairAnalyzer, fast_path_ok, make_codec
 from marsad.index.sources import read_corpus
 
 from corpus_support import SEEDS
@@ -118,3 +118,17 @@ def test_one_odd_word_slows_only_its_own_text():
     assert stem == want
     pa.analyze("القوات الروسية في سوريا")
     assert not pa.last_slow
+
+
+def test_a_positional_field_empty_in_a_whole_segment_is_written(tmp_path):
+    """A phrase field outside the analysed pairs whose every value yields no token
+    still gets its (empty) field written, as Whoosh's own writer does."""
+    from whoosh.fields import ID, TEXT, Schema
+
+    ix = windex.create_in(str(tmp_path), Schema(id=ID(stored=True), note=TEXT(phrase=True)))
+    ix.writer(codec=make_codec())  # the segment's codec, as a build sets it
+    fw = FastSegmentWriter(ix)
+    for i in range(3):
+        fw.add({"id": str(i), "note": ""})
+    seg = fw.finish()
+    assert seg.doc_count_all() == 3
