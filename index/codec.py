@@ -1165,10 +1165,12 @@ def size_by_part(index_dir: str | os.PathLike[str]) -> dict[str, int]:
     W3 segments are counted as ``postings`` (their ``.pst`` holds both) and
     ``terms``. ``total`` is the sum."""
     from whoosh.filedb.filestore import FileStorage
+
+    from marsad.index.readerarrays import ARRAYS_DIR  # (it imports this module)
     parts = dict.fromkeys(("postings", "positions", "terms", "stored", "columns", "arrays", "other"), 0)
     folder = os.fspath(index_dir)
     for e in os.scandir(folder):
-        if e.is_dir() and e.name == "arrays":
+        if e.is_dir() and e.name == ARRAYS_DIR:
             parts["arrays"] += sum(f.stat().st_size for f in os.scandir(e.path) if f.is_file())
             continue
         if not e.is_file():

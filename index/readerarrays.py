@@ -37,7 +37,7 @@ from marsad.index import neardup
 from marsad.index.codec import hash_column, numeric_column, segment_arrays
 from marsad.index.facets import FACETS
 
-__all__ = ["ReaderArrays", "ARRAYS_DIR", "compute", "write", "load", "leaf_live", "leaf_key"]
+__all__ = ["ReaderArrays", "ARRAYS_DIR", "compute", "write", "load"]
 
 ARRAYS_DIR = "arrays"
 _MANIFEST = "arrays.json"
@@ -74,7 +74,7 @@ def _ids(matcher: Any) -> np.ndarray:
     return np.fromiter(matcher.all_ids(), dtype=np.int32)
 
 
-def leaf_live(leaf: Any) -> np.ndarray | None:
+def _leaf_live(leaf: Any) -> np.ndarray | None:
     """Bool per leaf docnum (None when the leaf has no deletions)."""
     if not leaf.has_deletions():
         return None
@@ -90,7 +90,7 @@ def _leaf_terms(leaf: Any, fieldname: str) -> Iterator[tuple[bytes, np.ndarray]]
         for term in leaf.lexicon(fieldname):
             yield term, _ids(leaf.postings(fieldname, term))
         return
-    live = leaf_live(leaf)
+    live = _leaf_live(leaf)
     for term, docs in sa.field_postings(fieldname):
         yield term, (docs if live is None else docs[live[docs]])
 
@@ -163,7 +163,7 @@ def _groups(reader: Any, n: int) -> np.ndarray:
         allh = np.concatenate([h for h, _, _ in hashes])
         live = np.ones(n, dtype=bool)
         for _, leaf, offset in hashes:
-            lv = leaf_live(leaf)
+            lv = _leaf_live(leaf)
             if lv is not None:
                 live[offset:offset + len(lv)] = lv
         return neardup.copy_groups(allh, live)
@@ -209,7 +209,7 @@ def compute(reader: Any, folder: str | os.PathLike[str] | None = None) -> Reader
     return ReaderArrays(n, live, terms, ordinal, year, month, day_known, group, story)
 
 
-def leaf_key(reader: Any) -> list[list[Any]]:
+def _leaf_key(reader: Any) -> list[list[Any]]:
     """The segments a reader reads, in order: [segment id, documents, live documents]
     (an update's generation has new segments or new deletions, so a new key)."""
     out = []
@@ -232,15 +232,16 @@ def _arrays(a: ReaderArrays) -> dict[str, np.ndarray]:
 def write(gen_dir: str | os.PathLike[str]) -> ReaderArrays:
     """Compute the arrays of the generation in ``gen_dir`` and write them to its ``arrays/``.
 
-    Written to a new directory, then renamed over the old one: an update's
-    generation starts as hard links to the live one's files, which must not change.
+    Written to a new directory, then renamed into place, so a killed run never
+    leaves a partial set under ``arrays/`` (an update's generation does not link
+    the live one's: it writes its own).
     """
     from whoosh import index as windex
 
     gen_dir = Path(gen_dir)
     with windex.open_dir(str(gen_dir)).reader() as r:
         a = compute(r, gen_dir)
-        key = leaf_key(r)
+        key = _leaf_key(r)
     tmp = gen_dir / (ARRAYS_DIR + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
@@ -267,7 +268,7 @@ def load(folder: str | os.PathLike[str] | None, reader: Any) -> ReaderArrays | N
     except (OSError, ValueError):
         return None
     if (manifest.get("version") != _VERSION or manifest.get("n") != reader.doc_count_all()
-            or manifest.get("segments") != leaf_key(reader)
+            or manifest.get("segments") != _leaf_key(reader)
             or [f for f, _v in manifest.get("terms", [])] != sorted(_term_fields())):
         return None
     try:
